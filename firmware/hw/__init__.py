@@ -1,0 +1,1 @@
+"""Hardware glue: chip drivers, motor, Bluetooth, USB and board profiles."""

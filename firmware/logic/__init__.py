@@ -1,0 +1,1 @@
+"""Pure firmware logic: runs unchanged on CPython and MicroPython and touches no hardware."""

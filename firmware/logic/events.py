@@ -1,0 +1,49 @@
+"""Event kinds that the coach and the device report through ``emit(kind, a, b)``.
+
+Each event becomes one log record stamped with the time it happened. ``a`` and ``b`` are
+small unsigned integers whose meaning depends on the kind, as listed beside each code.
+Codes are part of the log format: never reuse or renumber one.
+"""
+
+try:
+    from micropython import const
+except ImportError:
+    def const(x):
+        return x
+
+REMINDER = const(1)         # a: repeat index (0 = first), b: minutes sat so far
+HEEDED = const(2)           # a: seconds from the reminder to getting up, b: repeat index
+SNOOZE = const(3)           # a: snooze minutes
+BOOT = const(4)             # a: reset cause (see RESET_*), b: firmware build
+TIME_SET = const(5)         # a: low 16 bits of the old clock offset, b: UTC offset minutes + 1024
+SETTING_CHANGED = const(6)  # a: setting id, b: new value (two's complement in 16 bits)
+NOT_WORN = const(7)         # a: seconds the device had been still when recognised
+CALIBRATION = const(8)      # a: new reference tilt in degrees, b: 1 if the clip moved
+DROPPED = const(9)          # a: records dropped (low 16 bits), b: high 16 bits
+FAULT = const(10)           # a: task id, b: fault count
+REMINDER_SUPPRESSED = const(11)  # a: reason (see SUPPRESSED_*), b: minutes sat
+
+RESET_POWER_ON = const(1)
+RESET_HARD = const(2)
+RESET_WATCHDOG = const(3)
+RESET_DEEPSLEEP = const(4)
+RESET_SOFT = const(5)
+
+SUPPRESSED_QUIET = const(1)
+SUPPRESSED_SNOOZE = const(2)
+SUPPRESSED_SCHEDULE = const(3)
+SUPPRESSED_CHARGING = const(4)
+
+NAMES = {
+    REMINDER: "reminder",
+    HEEDED: "heeded",
+    SNOOZE: "snooze",
+    BOOT: "boot",
+    TIME_SET: "time_set",
+    SETTING_CHANGED: "setting_changed",
+    NOT_WORN: "not_worn",
+    CALIBRATION: "calibration",
+    DROPPED: "dropped",
+    FAULT: "fault",
+    REMINDER_SUPPRESSED: "reminder_suppressed",
+}

@@ -1,0 +1,1 @@
+"""Sub-commands of the ``unsit`` CLI, one module each (see docs/architecture.md)."""
