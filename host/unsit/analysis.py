@@ -1,0 +1,33 @@
+"""Running the firmware's own posture detector over a recording on the laptop.
+
+The detector is imported from the firmware tree (``unsit_firmware.logic.detector``): the
+laptop runs the very code the board runs, fed the samples a board would deliver.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from unsit_firmware.logic.detector import Detector
+from unsit_firmware.logic.states import NAMES
+
+from unsit.trace import BOARD_RATE_HZ
+
+
+class Second(NamedTuple):
+    second: int
+    state: str
+    steps: int
+    still_since: int
+
+
+def detect_seconds(samples: array) -> Iterator[Second]:
+    """One result per whole second of ``samples`` (interleaved x, y, z milli-g at 25 Hz)."""
+    detector = Detector(rate_hz=BOARD_RATE_HZ)
+    feed = detector.feed
+    for i in range(0, len(samples) - 2, 3):
+        if feed(samples[i], samples[i + 1], samples[i + 2]):
+            yield Second(detector.second, NAMES[detector.state], detector.steps,
+                         detector.still_since)
