@@ -17,11 +17,15 @@ SNOOZE = const(3)           # a: snooze minutes
 BOOT = const(4)             # a: reset cause (see RESET_*), b: firmware build
 TIME_SET = const(5)         # a: low 16 bits of the old clock offset, b: UTC offset minutes + 1024
 SETTING_CHANGED = const(6)  # a: setting id, b: new value (two's complement in 16 bits)
-NOT_WORN = const(7)         # a: seconds the device had been still when recognised
+NOT_WORN = const(7)         # a: seconds still when recognised, b: sitting seconds taken back
 CALIBRATION = const(8)      # a: new reference tilt in degrees, b: 1 if the clip moved
 DROPPED = const(9)          # a: records dropped (low 16 bits), b: high 16 bits
 FAULT = const(10)           # a: task id, b: fault count
 REMINDER_SUPPRESSED = const(11)  # a: reason (see SUPPRESSED_*), b: minutes sat
+# Written by the log (stamped in UTC) when the clock is first set after records of this boot
+# were stamped with uptime: a: uptime seconds at that moment (low 16 bits),
+# b: uptime bits 16-23 | (boot & 0xFF) << 8. So UTC - uptime places that boot's records.
+CLOCK_LINK = const(12)
 
 RESET_POWER_ON = const(1)
 RESET_HARD = const(2)
@@ -46,4 +50,5 @@ NAMES = {
     DROPPED: "dropped",
     FAULT: "fault",
     REMINDER_SUPPRESSED: "reminder_suppressed",
+    CLOCK_LINK: "clock_link",
 }

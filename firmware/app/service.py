@@ -1,0 +1,296 @@
+"""The sync protocol server: frames in from a byte stream, requests answered from the device.
+
+``await serve(device, stream)`` runs until cancelled. ``stream`` is the board's protocol port
+(``board.serial``: a file-like object opened on USB CDC, or on a pty under the simulator), or
+any object with ``read_nowait(buf) -> n`` and ``write(data)`` (tests use an in-process
+loopback). File-like streams are wrapped in ``PolledStream``: ``select.poll`` tells whether a
+byte is waiting and only then one byte is read, because ``read(n)`` on a tty waits for all n
+bytes and would stall the asyncio loop; on MicroPython the wait for the first byte of a
+burst goes through asyncio's poller, so a silent port costs no wake-ups. A port that only has
+``read_nowait`` is polled every POLL_MS while a host is talking, backing off to IDLE_POLL_MS
+after IDLE_AFTER_MS of silence.
+
+The device object (``app.device.Device`` on the clip) provides:
+
+- ``log``: the ``logic.flashlog.FlashLog``; ``settings``: ``logic.settings.Settings``;
+- ``clock``: ``ticks_ms()``, ``time()`` (UTC or None), ``set_time(utc_s)``;
+- ``board``: ``device_id`` (8 hex chars), ``battery_mv()`` (or None), ``charging()``;
+- ``status()`` -> ``(state, minutes_sat, snooze_min_left)`` for STATUS;
+- optionally ``firmware_version`` (major, minor, patch) and ``settings_changed(setting_id)``
+  (called after SET_SETTING or SET_TIME changed a setting, e.g. to save it).
+
+Nothing a host sends can stop the loop: the frame decoder's buffer is bounded, a malformed or
+unknown request gets an error response, and an exception inside a handler becomes an
+INTERNAL error response (counted in ``faults``).
+
+Coexistence with the REPL over USB: frames never contain bytes 0x01-0x05 (logic/frame.py), so
+while the app runs, mpremote's Ctrl-C (0x03) is never mistaken for protocol data: it raises
+KeyboardInterrupt in the app, which returns to the REPL as usual, and Ctrl-D (soft reset)
+starts the app again. Text the app or the REPL prints between frames is dropped by the host's
+decoder (it fails the CRC at the next 0x00).
+"""
+
+import asyncio
+
+from logic import events, frame, protocol
+from logic.records import SIZE
+from logic.settings import SCHEMA, entry_by_id
+
+try:
+    from micropython import const
+except ImportError:
+    def const(x):
+        return x
+
+POLL_MS = const(10)
+IDLE_POLL_MS = const(200)
+IDLE_AFTER_MS = const(5000)
+FIRMWARE_VERSION = (0, 1, 0)
+_READ_CHUNK = const(64)
+_RESPONSE_MAX = const(3 + 9 + 32 * 16)     # the largest response: a full READ
+
+
+class PolledStream:
+    """Non-blocking reads from a blocking file-like stream, through ``select.poll``.
+
+    ``read_some`` waits for the first byte through asyncio's own poller on MicroPython
+    (``asyncio.StreamReader(stream).read(1)``: no wake-ups while the line is silent, and no
+    latency when a request arrives), then takes whatever else is already there.
+    """
+
+    def __init__(self, stream, out=None):
+        import select
+        import sys
+
+        self._in = stream
+        self._out = out if out is not None else stream
+        self._poll = select.poll()
+        self._poll.register(stream, select.POLLIN)
+        self._pollin = select.POLLIN
+        self._reader = None
+        if sys.implementation.name == "micropython":
+            self._reader = asyncio.StreamReader(stream)
+
+    async def read_some(self, buf):
+        """Wait until at least one byte has arrived; return how many were put in ``buf``."""
+        if self._reader is None:
+            while True:
+                n = self.read_nowait(buf)
+                if n:
+                    return n
+                await asyncio.sleep(POLL_MS / 1000)
+        while True:
+            try:
+                first = await self._reader.read(1)
+            except OSError:     # e.g. EIO on a pty whose other end is closed: wait for a host
+                first = b""
+            if first:
+                buf[0] = first[0]
+                return 1 + self.read_nowait(memoryview(buf)[1:])
+            await asyncio.sleep(IDLE_POLL_MS / 1000)
+
+    def read_nowait(self, buf):
+        n = 0
+        while n < len(buf):
+            ready = self._poll.poll(0)
+            if not ready or not ready[0][1] & self._pollin:
+                break
+            try:
+                data = self._in.read(1)
+            except OSError:
+                break
+            if not data:
+                break
+            buf[n] = data[0]
+            n += 1
+        return n
+
+    def write(self, data):
+        view = memoryview(data)
+        while len(view):
+            written = self._out.write(view)
+            if written is None:   # a stream that does not report: it wrote everything
+                break
+            view = view[written:]
+
+
+class Service:
+    """Answers protocol requests for ``device``; ``handle`` is the transport-free core."""
+
+    def __init__(self, device, port):
+        self.device = device
+        self.port = port if hasattr(port, "read_nowait") else PolledStream(port)
+        self.decoder = frame.Decoder()
+        self._in = bytearray(_READ_CHUNK)
+        self._resp = bytearray(_RESPONSE_MAX)
+        self._out = bytearray(frame.max_encoded_size(_RESPONSE_MAX))
+        self.requests = 0
+        self.faults = 0
+        self.lost_writes = 0
+        self.last_error = None
+
+    async def run(self):
+        port = self.port
+        if hasattr(port, "read_some"):
+            while True:
+                n = await port.read_some(self._in)
+                self.feed(self._in, n)
+        quiet_ms = IDLE_AFTER_MS
+        while True:
+            n = self.port.read_nowait(self._in)
+            if n == 0:
+                await asyncio.sleep((POLL_MS if quiet_ms < IDLE_AFTER_MS else IDLE_POLL_MS)
+                                    / 1000)
+                quiet_ms += POLL_MS
+                continue
+            quiet_ms = 0
+            self.feed(self._in, n)
+            await asyncio.sleep(0)
+
+    def feed(self, data, n=None):
+        """Feed received bytes; answer every complete request on the port."""
+        if n is None:
+            n = len(data)
+        decoder = self.decoder
+        for i in range(n):
+            if decoder.feed_byte(data[i]) >= 0:
+                self.send(self.handle(decoder.payload()))
+
+    def send(self, payload):
+        n = frame.encode_into(payload, self._out)
+        try:
+            self.port.write(memoryview(self._out)[:n])
+        except OSError:
+            self.lost_writes += 1   # the host went away; it will ask again
+
+    def handle(self, payload):
+        """The response payload to the request ``payload``. Never raises.
+
+        The result is bytes, or a memoryview of a buffer reused by the next call.
+        """
+        self.requests += 1
+        if len(payload) < 2:
+            return protocol.pack_response(protocol.BAD_REQUEST, 0, protocol.MALFORMED)
+        cmd = payload[0]
+        tag = payload[1]
+        try:
+            cmd, tag, body = protocol.unpack_request(payload)
+            if cmd == protocol.HELLO:
+                return self._hello(tag, body)
+            if cmd == protocol.READ:
+                return self._read(tag, body)
+            if cmd == protocol.ACK:
+                seq = protocol.unpack_ack_request(body)
+                return protocol.pack_response(cmd, tag, protocol.OK,
+                                              protocol.pack_ack(self.device.log.ack(seq)))
+            if cmd == protocol.SET_TIME:
+                return self._set_time(tag, body)
+            if cmd == protocol.GET_SETTINGS:
+                return self._get_settings(tag, body)
+            if cmd == protocol.SET_SETTING:
+                return self._set_setting(tag, body)
+            if cmd == protocol.STATUS:
+                if len(body):
+                    raise protocol.ProtocolError(protocol.MALFORMED)
+                state, sat, snooze = self.device.status()
+                return protocol.pack_response(cmd, tag, protocol.OK,
+                                              protocol.pack_status(state, sat, snooze))
+            if cmd == protocol.PAIR:
+                return self._pair(tag, body)
+            return protocol.pack_response(cmd, tag, protocol.UNKNOWN_COMMAND)
+        except protocol.ProtocolError as error:
+            return protocol.pack_response(cmd, tag, error.code)
+        except Exception as error:  # a bug or a flash error must not end the service
+            self.faults += 1
+            self.last_error = error
+            return protocol.pack_response(cmd, tag, protocol.INTERNAL)
+
+    # -- handlers ----------------------------------------------------------------------
+
+    def _pair(self, tag, body):
+        # Pairing over USB (issue 6): the BLE service holds the keys; none, not allowed.
+        ble = getattr(self.device, "ble", None)
+        if ble is None:
+            raise protocol.ProtocolError(protocol.NOT_ALLOWED)
+        return protocol.pack_response(protocol.PAIR, tag, protocol.OK, ble.pair_over_usb(body))
+
+    def _hello(self, tag, body):
+        protocol.unpack_hello_request(body)
+        device = self.device
+        log = device.log
+        log.flush()
+        board = device.board
+        flags = protocol.INFO_CHARGING if board.charging() else 0
+        info = protocol.pack_info(
+            protocol.VERSION, getattr(device, "firmware_version", FIRMWARE_VERSION),
+            board.device_id, log.first_seq, log.stored_seq, log.acked, log.dropped,
+            device.clock.time(), device.settings.get("utc_offset_min"), log.uptime_s(),
+            log.boot, board.battery_mv(), flags)
+        return protocol.pack_response(protocol.HELLO, tag, protocol.OK, info)
+
+    def _read(self, tag, body):
+        from_seq, count = protocol.unpack_read_request(body)
+        log = self.device.log
+        log.flush()
+        resp = self._resp
+        at = protocol.pack_response_header_into(resp, protocol.READ, tag, protocol.OK)
+        first = at + protocol.READ_HEADER_SIZE
+        view = memoryview(resp)
+        start, n, next_seq = log.read_into(from_seq, view[first:first + count * SIZE])
+        protocol.pack_read_header_into(resp, at, start, n, next_seq)
+        return view[:first + n * SIZE]
+
+    def _set_time(self, tag, body):
+        utc, offset = protocol.unpack_set_time_request(body)
+        device = self.device
+        previous = device.clock.time()
+        device.clock.set_time(utc)
+        old_offset = device.settings.get("utc_offset_min")
+        device.settings.set("utc_offset_min", offset)
+        drift = 0 if previous is None else int(previous) - utc
+        device.log.append_event(events.TIME_SET, drift, offset + 1024)
+        if offset != old_offset:
+            self._changed(9)
+        device.log.flush()
+        return protocol.pack_response(protocol.SET_TIME, tag, protocol.OK,
+                                      protocol.pack_set_time(previous))
+
+    def _get_settings(self, tag, body):
+        setting_id = protocol.unpack_get_settings_request(body)
+        settings = self.device.settings
+        if setting_id is None:
+            pairs = [(entry[0], settings.get(entry[1])) for entry in SCHEMA]
+        else:
+            pairs = [(setting_id, settings.get(self._entry(setting_id)[1]))]
+        return protocol.pack_response(protocol.GET_SETTINGS, tag, protocol.OK,
+                                      protocol.pack_settings(pairs))
+
+    def _set_setting(self, tag, body):
+        setting_id, value = protocol.unpack_set_setting_request(body)
+        entry = self._entry(setting_id)
+        if value < entry[3] or value > entry[4]:
+            return protocol.pack_response(protocol.SET_SETTING, tag, protocol.OUT_OF_RANGE,
+                                          protocol.pack_range_error(entry[3], entry[4]))
+        device = self.device
+        if device.settings.get(entry[1]) != value:
+            device.settings.set(entry[1], value)
+            device.log.append_event(events.SETTING_CHANGED, setting_id, value & 0xFFFF)
+            self._changed(setting_id)
+        return protocol.pack_response(protocol.SET_SETTING, tag, protocol.OK,
+                                      protocol.pack_setting(setting_id, value))
+
+    def _entry(self, setting_id):
+        try:
+            return entry_by_id(setting_id)
+        except KeyError:
+            raise protocol.ProtocolError(protocol.UNKNOWN_SETTING)
+
+    def _changed(self, setting_id):
+        hook = getattr(self.device, "settings_changed", None)
+        if hook is not None:
+            hook(setting_id)
+
+
+async def serve(device, stream):
+    """Serve the protocol on ``stream`` for ``device`` until cancelled."""
+    await Service(device, stream).run()

@@ -1,0 +1,364 @@
+"""The sync protocol's messages: command codes, error codes and pure pack/unpack functions.
+
+A message is the payload of one frame (logic/frame.py). All integers are little-endian.
+
+    request:   cmd u8 | tag u8 | body
+    response:  cmd | 0x80 u8 | tag u8 | status u8 | body
+
+``tag`` is chosen by the host and echoed, so a host that retried can match each response to
+its request. ``status`` is OK or an error code; an error response's body is empty except for
+OUT_OF_RANGE (``lo i32, hi i32``). A payload too short to hold ``cmd, tag`` is answered with
+``cmd = BAD_REQUEST (0xFF), tag = 0, status = MALFORMED``. Request bodies must have exactly
+the length given here; response decoders accept longer bodies (a newer device may append
+fields) but never shorter ones. Every decoder raises ``ProtocolError`` (a ``ValueError``
+carrying an error ``code``) on bad input. See docs/protocol.md for the field tables and the
+known-answer vectors.
+"""
+
+import struct
+
+try:
+    from micropython import const
+except ImportError:
+    def const(x):
+        return x
+
+VERSION = const(1)
+
+# Commands (request codes); the response code is cmd | RESPONSE.
+HELLO = const(0x01)         # since 1: info about the device and its log
+SET_TIME = const(0x02)      # since 1: set the UTC clock and the wearer's UTC offset
+READ = const(0x03)          # since 1: records from a sequence number on
+ACK = const(0x04)           # since 1: the host stored everything up to seq
+GET_SETTINGS = const(0x05)  # since 1: one setting (body: id) or all (empty body)
+SET_SETTING = const(0x06)   # since 1: validate and store one setting
+STATUS = const(0x07)        # since 1: live state, minutes sat, snooze left
+PAIR = const(0x08)          # since 1: pair a host over USB (body: a secure_session PAIR record)
+RESPONSE = const(0x80)
+BAD_REQUEST = const(0xFF)   # the response code when the request had no readable cmd
+
+SINCE = {HELLO: 1, SET_TIME: 1, READ: 1, ACK: 1, GET_SETTINGS: 1, SET_SETTING: 1, STATUS: 1,
+         PAIR: 1}
+
+# Status / error codes.
+OK = const(0)
+UNKNOWN_COMMAND = const(1)
+MALFORMED = const(2)
+UNSUPPORTED_VERSION = const(3)
+UNKNOWN_SETTING = const(4)
+OUT_OF_RANGE = const(5)
+BAD_TIME = const(6)
+INTERNAL = const(7)
+NOT_ALLOWED = const(8)      # reserved for transports that authenticate (BLE)
+
+ERROR_NAMES = {
+    OK: "ok",
+    UNKNOWN_COMMAND: "unknown command",
+    MALFORMED: "malformed request",
+    UNSUPPORTED_VERSION: "unsupported protocol version",
+    UNKNOWN_SETTING: "unknown setting",
+    OUT_OF_RANGE: "value out of range",
+    BAD_TIME: "time not acceptable",
+    INTERNAL: "device error",
+    NOT_ALLOWED: "not allowed",
+}
+
+RECORD_SIZE = const(16)
+MAX_READ = const(32)        # records per READ response
+EARLIEST_UTC = const(1577836800)    # 2020-01-01: a SET_TIME before this is refused
+OFFSET_MIN = const(-720)
+OFFSET_MAX = const(840)
+
+INFO_FORMAT = "<BBBB4sIIIIIhIHHBBB"
+INFO_SIZE = const(41)
+INFO_FIELDS = (
+    "protocol", "fw_major", "fw_minor", "fw_patch", "device_id", "first_seq", "next_seq",
+    "acked", "dropped", "clock", "utc_offset_min", "uptime_s", "boot", "battery_mv",
+    "flags", "record_size", "max_read",
+)
+INFO_CHARGING = const(0x01)   # flags bits
+INFO_CLOCK_SET = const(0x02)
+
+READ_HEADER = "<IBI"          # start, count, next
+READ_HEADER_SIZE = const(9)
+STATUS_FORMAT = "<BHH"        # state, minutes sat, snooze minutes left
+SETTING_FORMAT = "<Bi"        # id, value
+
+
+class ProtocolError(ValueError):
+    """A message that cannot be decoded; ``code`` is the error code to answer with."""
+
+    def __init__(self, code, message=""):
+        super().__init__(message or ERROR_NAMES.get(code, "error"))
+        self.code = code
+
+
+def _need(body, size):
+    if len(body) != size:
+        raise ProtocolError(MALFORMED, "body must be %d bytes, not %d" % (size, len(body)))
+
+
+def _at_least(body, size):
+    if len(body) < size:
+        raise ProtocolError(MALFORMED, "body must be at least %d bytes" % size)
+
+
+# --- envelopes -------------------------------------------------------------------------
+
+def pack_request(cmd, tag, body=b""):
+    return bytes((cmd & 0xFF, tag & 0xFF)) + bytes(body)
+
+
+def unpack_request(payload):
+    """``(cmd, tag, body)`` of a request; ``ProtocolError(MALFORMED)`` if it is too short."""
+    if len(payload) < 2:
+        raise ProtocolError(MALFORMED, "request too short")
+    cmd = payload[0]
+    if cmd & RESPONSE:
+        raise ProtocolError(UNKNOWN_COMMAND, "not a request")
+    return cmd, payload[1], payload[2:]
+
+
+def pack_response(cmd, tag, status, body=b""):
+    return bytes(((cmd | RESPONSE) & 0xFF, tag & 0xFF, status & 0xFF)) + bytes(body)
+
+
+def pack_response_header_into(buf, cmd, tag, status):
+    buf[0] = (cmd | RESPONSE) & 0xFF
+    buf[1] = tag & 0xFF
+    buf[2] = status & 0xFF
+    return 3
+
+
+def unpack_response(payload):
+    """``(cmd, tag, status, body)`` of a response (``cmd`` without the RESPONSE bit)."""
+    if len(payload) < 3 or not payload[0] & RESPONSE:
+        raise ProtocolError(MALFORMED, "not a response")
+    cmd = payload[0]
+    if cmd != BAD_REQUEST:
+        cmd &= ~RESPONSE & 0xFF
+    return cmd, payload[1], payload[2], payload[3:]
+
+
+def error_response(cmd, tag, code, body=b""):
+    return pack_response(cmd, tag, code, body)
+
+
+# --- HELLO -----------------------------------------------------------------------------
+
+def hello_request(tag, version=VERSION):
+    return pack_request(HELLO, tag, bytes((version,)))
+
+
+def unpack_hello_request(body):
+    """The host's highest protocol version."""
+    _need(body, 1)
+    if body[0] < 1:
+        raise ProtocolError(UNSUPPORTED_VERSION)
+    return body[0]
+
+
+def pack_info(protocol, firmware, device_id, first_seq, next_seq, acked, dropped, clock,
+              utc_offset_min, uptime_s, boot, battery_mv, flags, max_read=MAX_READ):
+    """The HELLO response body. ``firmware`` is (major, minor, patch); ``device_id`` is 8 hex
+    characters (or 4 bytes); ``clock`` is UTC seconds or None; ``battery_mv`` int or None."""
+    if isinstance(device_id, str):
+        device_id = bytes.fromhex(device_id)
+    if len(device_id) != 4:
+        raise ValueError("device id must be 4 bytes")
+    if clock is None:
+        clock = 0
+    else:
+        clock = int(clock)
+        flags |= INFO_CLOCK_SET
+    return struct.pack(
+        INFO_FORMAT, protocol, firmware[0], firmware[1], firmware[2], device_id,
+        first_seq, next_seq, acked, dropped & 0xFFFFFFFF, clock, utc_offset_min,
+        uptime_s & 0xFFFFFFFF, boot & 0xFFFF, battery_mv or 0, flags, RECORD_SIZE, max_read)
+
+
+def unpack_info(body):
+    """The HELLO response as a dict (keys INFO_FIELDS); device_id as 8 hex characters,
+    ``clock`` and ``battery_mv`` None when unknown."""
+    _at_least(body, INFO_SIZE)
+    values = struct.unpack_from(INFO_FORMAT, body, 0)
+    info = {}
+    for i in range(len(INFO_FIELDS)):
+        info[INFO_FIELDS[i]] = values[i]
+    info["device_id"] = "".join("%02x" % b for b in values[4])
+    if not info["flags"] & INFO_CLOCK_SET:
+        info["clock"] = None
+    if info["battery_mv"] == 0:
+        info["battery_mv"] = None
+    info["charging"] = bool(info["flags"] & INFO_CHARGING)
+    if info["record_size"] != RECORD_SIZE:
+        raise ProtocolError(MALFORMED, "unknown record size")
+    return info
+
+
+# --- SET_TIME --------------------------------------------------------------------------
+
+def set_time_request(tag, utc, utc_offset_min):
+    return pack_request(SET_TIME, tag, struct.pack("<Ih", utc, utc_offset_min))
+
+
+def unpack_set_time_request(body):
+    """``(utc, utc_offset_min)``; BAD_TIME if before 2020 or the offset is impossible."""
+    _need(body, 6)
+    utc, offset = struct.unpack("<Ih", body)
+    if utc < EARLIEST_UTC or offset < OFFSET_MIN or offset > OFFSET_MAX:
+        raise ProtocolError(BAD_TIME)
+    return utc, offset
+
+
+def pack_set_time(previous):
+    """SET_TIME response body: the clock before it was set (None: never set -> 0)."""
+    return struct.pack("<I", int(previous or 0))
+
+
+def unpack_set_time(body):
+    _at_least(body, 4)
+    previous = struct.unpack_from("<I", body, 0)[0]
+    return previous or None
+
+
+# --- READ ------------------------------------------------------------------------------
+
+def read_request(tag, from_seq, max_count=MAX_READ):
+    return pack_request(READ, tag, struct.pack("<IB", from_seq, max_count))
+
+
+def unpack_read_request(body):
+    """``(from_seq, max_count)``; a count of 0 or above MAX_READ means MAX_READ."""
+    _need(body, 5)
+    from_seq, count = struct.unpack("<IB", body)
+    if count == 0 or count > MAX_READ:
+        count = MAX_READ
+    return from_seq, count
+
+
+def pack_read_header_into(buf, offset, start, count, next_seq):
+    struct.pack_into(READ_HEADER, buf, offset, start, count, next_seq)
+    return READ_HEADER_SIZE
+
+
+def pack_read(start, records, next_seq):
+    """READ response body from ``records`` (a multiple of 16 bytes)."""
+    count = len(records) // RECORD_SIZE
+    return struct.pack(READ_HEADER, start, count, next_seq) + bytes(records)
+
+
+def unpack_read(body):
+    """``(start, count, next_seq, records)``: ``records`` is ``count * 16`` bytes.
+
+    ``start`` is the first sequence number the device had at or after the one asked for
+    (later than asked when older records were dropped); the records carry their own
+    sequence numbers (a corrupt one on flash is skipped, never sent); ``next_seq`` is where
+    to continue, equal to the device's ``next_seq`` when everything has been sent.
+    """
+    _at_least(body, READ_HEADER_SIZE)
+    start, count, next_seq = struct.unpack_from(READ_HEADER, body, 0)
+    if len(body) != READ_HEADER_SIZE + count * RECORD_SIZE:
+        raise ProtocolError(MALFORMED, "record count does not match the length")
+    return start, count, next_seq, bytes(body[READ_HEADER_SIZE:])
+
+
+# --- ACK -------------------------------------------------------------------------------
+
+def ack_request(tag, seq):
+    return pack_request(ACK, tag, struct.pack("<I", seq))
+
+
+def unpack_ack_request(body):
+    _need(body, 4)
+    return struct.unpack("<I", body)[0]
+
+
+def pack_ack(acked):
+    return struct.pack("<I", acked)
+
+
+def unpack_ack(body):
+    _at_least(body, 4)
+    return struct.unpack_from("<I", body, 0)[0]
+
+
+# --- settings --------------------------------------------------------------------------
+
+def get_settings_request(tag, setting_id=None):
+    body = b"" if setting_id is None else bytes((setting_id,))
+    return pack_request(GET_SETTINGS, tag, body)
+
+
+def unpack_get_settings_request(body):
+    """The setting id asked for, or None for all."""
+    if len(body) == 0:
+        return None
+    _need(body, 1)
+    return body[0]
+
+
+def pack_settings(pairs):
+    """GET_SETTINGS response: ``count u8`` then ``(id u8, value i32)`` per setting."""
+    out = bytearray(1 + 5 * len(pairs))
+    out[0] = len(pairs)
+    offset = 1
+    for setting_id, value in pairs:
+        struct.pack_into(SETTING_FORMAT, out, offset, setting_id, value)
+        offset += 5
+    return bytes(out)
+
+
+def unpack_settings(body):
+    """List of ``(id, value)``."""
+    _at_least(body, 1)
+    count = body[0]
+    if len(body) < 1 + 5 * count:
+        raise ProtocolError(MALFORMED, "settings list too short")
+    return [struct.unpack_from(SETTING_FORMAT, body, 1 + 5 * i) for i in range(count)]
+
+
+def set_setting_request(tag, setting_id, value):
+    return pack_request(SET_SETTING, tag, struct.pack(SETTING_FORMAT, setting_id, value))
+
+
+def unpack_set_setting_request(body):
+    _need(body, 5)
+    return struct.unpack(SETTING_FORMAT, body)
+
+
+def pack_setting(setting_id, value):
+    return struct.pack(SETTING_FORMAT, setting_id, value)
+
+
+def unpack_setting(body):
+    _at_least(body, 5)
+    return struct.unpack_from(SETTING_FORMAT, body, 0)
+
+
+def pack_range_error(lo, hi):
+    """Body of an OUT_OF_RANGE error: the allowed range."""
+    return struct.pack("<ii", lo, hi)
+
+
+def unpack_range_error(body):
+    _at_least(body, 8)
+    return struct.unpack_from("<ii", body, 0)
+
+
+# --- STATUS ----------------------------------------------------------------------------
+
+def status_request(tag):
+    return pack_request(STATUS, tag)
+
+
+def pack_status(state, minutes_sat, snooze_min_left):
+    return struct.pack(STATUS_FORMAT, state, min(minutes_sat, 0xFFFF),
+                       min(snooze_min_left, 0xFFFF))
+
+
+def unpack_status(body):
+    """``{"state", "minutes_sat", "snooze_min_left"}``."""
+    _at_least(body, 5)
+    state, sat, snooze = struct.unpack_from(STATUS_FORMAT, body, 0)
+    return {"state": state, "minutes_sat": sat, "snooze_min_left": snooze}
