@@ -1,0 +1,70 @@
+"""The wearer's local clock from UTC seconds and an offset: quiet hours and weekday schedule.
+
+The device keeps UTC (the host sets it); the wearer's local time is UTC plus the
+``utc_offset_min`` setting, which the host refreshes on every sync (so daylight saving is the
+host's business). Integer maths only, no ``time`` module: MicroPython ports disagree about the
+epoch and about local time, so the logic computes everything from the seconds it is handed.
+
+Until the host sets the clock the device only knows its uptime: times below
+``CLOCK_SET_AFTER`` (2020-01-01 UTC) are taken to be uptime seconds, and the local time of day
+is then unknown (``clock_is_set`` is False).
+"""
+
+try:
+    from micropython import const
+except ImportError:
+    def const(x):
+        return x
+
+# 2020-01-01T00:00:00Z. An uptime is never this long; a clock set by the host always is.
+# Not a const(): on 32-bit ports it does not fit a small int.
+CLOCK_SET_AFTER = 1577836800
+
+_MINUTES_PER_DAY = const(1440)
+_SECONDS_PER_DAY = const(86400)
+_EPOCH_WEEKDAY = const(3)  # 1970-01-01 was a Thursday; Monday = 0
+
+MONDAY = const(0)
+SUNDAY = const(6)
+
+
+def clock_is_set(t_s):
+    """True if ``t_s`` is a UTC time set by the host, False if it is device uptime."""
+    return t_s >= CLOCK_SET_AFTER
+
+
+def local_minute_of_day(t_s, utc_offset_min):
+    """Minutes since local midnight (0..1439) at UTC second ``t_s``."""
+    return (t_s // 60 + utc_offset_min) % _MINUTES_PER_DAY
+
+
+def local_weekday(t_s, utc_offset_min):
+    """Local day of the week at UTC second ``t_s``: 0 = Monday ... 6 = Sunday."""
+    return ((t_s + utc_offset_min * 60) // _SECONDS_PER_DAY + _EPOCH_WEEKDAY) % 7
+
+
+def in_window(minute, start_min, end_min):
+    """True if local ``minute`` lies in ``[start_min, end_min)``; the window may wrap midnight.
+
+    ``start_min == end_min`` is an empty window (no quiet hours), not a whole day.
+    """
+    if start_min <= end_min:
+        return start_min <= minute < end_min
+    return minute >= start_min or minute < end_min
+
+
+def is_quiet(t_s, utc_offset_min, start_min, end_min):
+    """True during quiet hours; False whenever the clock was never set (the time is unknown)."""
+    if t_s < CLOCK_SET_AFTER:
+        return False
+    return in_window(local_minute_of_day(t_s, utc_offset_min), start_min, end_min)
+
+
+def day_allowed(t_s, utc_offset_min, weekday_mask):
+    """True if the local weekday's bit (bit 0 = Monday) is set in ``weekday_mask``.
+
+    True whenever the clock was never set: an unknown day does not silence the coach.
+    """
+    if t_s < CLOCK_SET_AFTER:
+        return True
+    return (weekday_mask >> local_weekday(t_s, utc_offset_min)) & 1 == 1
