@@ -1,0 +1,296 @@
+"""The device application: asyncio tasks that wire the pure logic to an injected board.
+
+``run(board)`` is all ``main.py`` calls. The board (docs/architecture.md, "The board") is the
+only hardware this module sees; on a real clip ``hw.boards.build()`` makes it, under the
+simulator ``simboard.build()`` does.
+
+Tasks:
+
+- sampling: waits for the accelerometer FIFO to reach its watermark (one second of samples),
+  reads the batch into a preallocated ``array('h')`` and, in one tight loop, feeds each
+  sample to the detector (and to the tap detector where the chip has no tap engine). Each
+  detector second goes to the coach and to the per-minute aggregation; detection and coaching
+  are stages of this task rather than tasks of their own, so no per-sample hand-over costs
+  time or memory.
+- vibration: plays the pattern the coach asked for on ``board.motor``, timed with
+  ``board.sleep_ms`` so the loop never blocks.
+- logging: minute records (held back for the not-worn discount, ``app.minutes``) and events
+  go into the ``FlashLog``; a periodic task flushes it and saves the coach state.
+- communications: the protocol service (``app.service``) on ``board.serial`` and over
+  Bluetooth LE (``app.ble_service``) on ``board.ble``, when the board has them; the service
+  reads ``device.status()`` and calls ``device.settings_changed()`` (which saves them).
+- watchdog: feeds ``board.watchdog_feed()`` only while the sampling task makes progress, so a
+  hung loop gets the board reset.
+- faults: an exception in a task is logged as ``events.FAULT`` (task id, fault count) and the
+  task starts again after a pause; the coach state and the log survive a reset, and the boot
+  is logged with its reset cause.
+
+Power: between FIFO reads the app awaits ``board.wait_samples()``, which on hardware waits for
+the accelerometer's watermark interrupt, so the MCU can sleep for the second it takes the
+FIFO to fill (the asyncio loop has nothing else due); the accelerometer runs in its low-power
+mode at 25 Hz. The log is written in batches (``FlashLog``), not once per second, and the
+coach state is saved every ``SAVE_EVERY_S`` seconds, not on every change.
+"""
+
+import sys
+from array import array
+
+import asyncio
+
+from logic import events, patterns
+from logic.coach import Coach
+from logic.detector import NOT_WORN_AFTER_S, Detector
+from logic.flashlog import FlashLog
+from logic.settings import Settings
+from logic.states import NOT_WORN
+from logic.taps import TapDetector
+
+from app.minutes import MinuteLog
+from app.persist import load_settings, replace, save_settings
+
+try:
+    from micropython import const
+except ImportError:
+    def const(x):
+        return x
+
+RATE_HZ = const(25)
+BATCH = const(25)               # samples per FIFO read: one second
+SAVE_EVERY_S = const(300)       # coach state saved this often (and at shutdown)
+FLUSH_EVERY_S = const(600)      # the log is flushed at least this often
+WATCHDOG_EVERY_MS = const(1000)
+STALL_S = const(30)             # no sampling progress this long: stop feeding the watchdog
+FAULT_PAUSE_MS = const(1000)
+FIRMWARE_BUILD = const(1)
+
+TASK_SAMPLING = const(1)
+TASK_VIBRATION = const(2)
+TASK_HOUSEKEEPING = const(3)
+TASK_WATCHDOG = const(4)
+TASK_SERVICE = const(5)
+TASK_BLE = const(6)
+
+_STATE_FILE = "/coach.bin"
+
+
+class Device:
+    """The app's state: the board, the logic objects and the buffers, made once."""
+
+    def __init__(self, board):
+        self.board = board
+        self.clock = board.clock
+        self.settings = Settings()
+        load_settings(self.settings, board.storage_dir)
+        self.log = FlashLog(board.storage_dir, board.clock)
+        self.detector = Detector(RATE_HZ)
+        self.coach = self._restore_coach()
+        self.minutes = MinuteLog(self._minute_done, NOT_WORN_AFTER_S // 60 + 2)
+        tap_engine = getattr(board.imu, "tap_engine", False)
+        self.taps = None if tap_engine else TapDetector()
+        self.buf = array("h", bytes(2 * 3 * BATCH))
+        self.pattern = 0                # the pattern the vibration task should play next
+        self.wake = asyncio.Event()
+        self.beats = 0                  # sampling batches done: the watchdog's proof of life
+        self.faults = 0
+        self.ended = False              # the samples ran out (simulator only)
+        self._prev_state = -1
+        self._since_save = 0
+
+    # -- events and the log --------------------------------------------------------------
+
+    def emit(self, kind, a=0, b=0):
+        self.log.append_event(kind, a, b)
+
+    def _minute_done(self, t_end, counts, steps):
+        ago = self.now_s() - t_end
+        if ago < 0 or ago > 3600:  # the clock was set meanwhile: the age is unknown
+            ago = 0
+        self.log.append_minute(counts, steps, ago)
+
+    def _restore_coach(self):
+        path = self.board.storage_dir + _STATE_FILE
+        try:
+            with open(path, "rb") as f:
+                return Coach.restore(self.settings, self.emit, f.read())
+        except (OSError, ValueError):
+            return Coach(self.settings, self.emit)
+
+    def save_state(self):
+        path = self.board.storage_dir + _STATE_FILE
+        with open(path + ".new", "wb") as f:
+            f.write(self.coach.save())
+        replace(path + ".new", path)
+
+    def save_settings(self):
+        """Keep the settings across a reset (call after changing one)."""
+        save_settings(self.settings, self.board.storage_dir, Settings())
+
+    def now_s(self):
+        """UTC seconds, or uptime seconds while the clock was never set."""
+        t = self.clock.time()
+        if t is None:
+            return self.clock.ticks_ms() // 1000
+        return t
+
+    def status(self):
+        """``(state, minutes sat, snooze minutes left)``: the protocol's STATUS (app.service)."""
+        until = self.coach.snoozed_until
+        left = until - self.now_s() if until else 0
+        snooze_min = (left + 59) // 60 if left > 0 else 0
+        return self.detector.state, self.coach.sitting_s // 60, snooze_min
+
+    def settings_changed(self, setting_id):
+        """The protocol changed a setting (app.service): keep it across a reset."""
+        self.save_settings()
+
+    # -- the tasks -----------------------------------------------------------------------
+
+    async def sampling(self):
+        board = self.board
+        imu = board.imu
+        buf = self.buf
+        det = self.detector
+        taps = self.taps
+        while True:
+            await board.wait_samples()
+            n = imu.read_into(buf)
+            i = 0
+            end = 3 * n
+            while i < end:
+                if det.feed(buf[i], buf[i + 1], buf[i + 2]):
+                    self._second()
+                i += 3
+            if taps is None:
+                tapped = imu.taps()
+            else:
+                tapped = taps.feed_buffer(buf, n)
+            if tapped:
+                self._play(self.coach.double_tap(self.now_s()))
+            self.beats += 1
+
+    def _second(self):
+        det = self.detector
+        t = self.now_s()
+        state = det.state
+        still = -1
+        if det.still_since >= 0:
+            still = t - (det.second - det.still_since)
+        self._play(self.coach.second(t, state, still, self.board.charging()))
+        if state == NOT_WORN and self._prev_state != NOT_WORN and det.still_since >= 0:
+            self.minutes.not_worn_since(det.still_since)
+        self._prev_state = state
+        self.minutes.second(t, det.second, state, det.steps)
+
+    def _play(self, pattern):
+        if pattern:
+            self.pattern = pattern
+            self.wake.set()
+
+    async def vibration(self):
+        board = self.board
+        motor = board.motor
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            pattern = self.pattern
+            self.pattern = 0
+            strength = self.settings.get("motor_percent")
+            try:
+                for on_ms, off_ms, percent in patterns.steps(pattern):
+                    motor.on(patterns.drive_percent(percent, strength))
+                    await board.sleep_ms(on_ms)
+                    motor.off()
+                    if off_ms:
+                        await board.sleep_ms(off_ms)
+            finally:
+                motor.off()
+
+    async def housekeeping(self):
+        """Flush the log and save the coach state now and then."""
+        board = self.board
+        while True:
+            await board.sleep_ms(SAVE_EVERY_S * 1000)
+            self._since_save += SAVE_EVERY_S
+            self.save_state()
+            if self._since_save >= FLUSH_EVERY_S:
+                self._since_save = 0
+                self.log.flush()
+
+    async def watchdog(self):
+        board = self.board
+        last = -1
+        stalled_ms = 0
+        while True:
+            if self.ended or self.beats != last:
+                last = self.beats
+                stalled_ms = 0
+            else:
+                stalled_ms += WATCHDOG_EVERY_MS
+            if stalled_ms < STALL_S * 1000:
+                board.watchdog_feed()
+            await board.sleep_ms(WATCHDOG_EVERY_MS)
+
+    async def service(self):
+        from app.service import serve
+
+        await serve(self, self.board.serial)
+
+    async def ble_service(self):
+        # Sync over Bluetooth LE (app/ble_service.py); self.ble.open_pairing_window() is
+        # what the wearer's pairing gesture calls.
+        from app.ble_service import BleService
+
+        self.ble = BleService(self)
+        await self.ble.run()
+
+    # -- faults --------------------------------------------------------------------------
+
+    async def supervise(self, task_id, task):
+        """Run ``task`` (a bound coroutine function); log and restart it when it fails."""
+        while True:
+            try:
+                await task()
+                return
+            except EOFError:
+                raise
+            except Exception as error:  # a fault must not stop the clip
+                self.faults += 1
+                self.emit(events.FAULT, task_id, self.faults & 0xFFFF)
+                sys.print_exception(error)
+                # real time, not board.sleep_ms: in the simulator only sampling moves the clock
+                await asyncio.sleep_ms(FAULT_PAUSE_MS)
+
+    def shutdown(self):
+        """The samples ran out: write out everything held (simulator, or a power-down)."""
+        self.ended = True
+        self.minutes.flush()
+        self.save_state()
+        self.log.flush()
+
+
+async def run(board):
+    """Run the clip on ``board`` until its samples run out (never, on hardware)."""
+    device = Device(board)
+    device.emit(events.BOOT, board.reset_cause(), FIRMWARE_BUILD)
+    background = [
+        asyncio.create_task(device.supervise(TASK_VIBRATION, device.vibration)),
+        asyncio.create_task(device.supervise(TASK_HOUSEKEEPING, device.housekeeping)),
+        asyncio.create_task(device.supervise(TASK_WATCHDOG, device.watchdog)),
+    ]
+    if board.serial is not None:
+        background.append(asyncio.create_task(device.supervise(TASK_SERVICE, device.service)))
+    if board.ble is not None:
+        background.append(asyncio.create_task(device.supervise(TASK_BLE, device.ble_service)))
+    try:
+        await device.supervise(TASK_SAMPLING, device.sampling)
+    except EOFError:
+        pass
+    # let a pattern that was just asked for play out before the simulated trace ends
+    await asyncio.sleep_ms(0)
+    device.shutdown()
+    if board.serial is None:
+        for task in background:
+            task.cancel()
+        return device
+    while True:  # keep serving the protocol after the trace ends, until stopped
+        await asyncio.sleep_ms(1000)

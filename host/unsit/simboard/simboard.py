@@ -1,0 +1,302 @@
+"""A simulated clip for the ``micropython`` unix port: the board contract of docs/architecture.md.
+
+The firmware's ``main.py`` imports this module when it is on the path (only the simulator puts
+it there) and calls :func:`build`. Everything the app touches behaves like the hardware, but
+time is virtual: the clock advances 40 ms for every sample the app reads, so a day of samples
+runs as fast as the interpreter can go.
+
+Configured by environment variables, set by the host (``unsit.simulation``):
+
+``UNSIT_SIM_TRACE``     (required) binary trace: int16 little-endian milli-g, x y z
+                        interleaved, 25 Hz
+``UNSIT_SIM_STORAGE``   (required) folder for the log and saved state (the board's flash)
+``UNSIT_SIM_OUT``       folder for what the simulator observed (default: the storage folder):
+                        ``motor.txt`` (one ``t_ms percent`` line per motor change, virtual
+                        uptime ms) and ``board.txt`` (``key value`` lines written at the end)
+``UNSIT_SIM_START``     UTC epoch seconds of trace sample 0; absent = the clock was never set
+``UNSIT_SIM_OFFSET``    first sample to play (default 0): a restarted board carries on there
+``UNSIT_SIM_COUNT``     samples to play at most (default: to the end of the trace)
+``UNSIT_SIM_RESET``     reset cause reported (an ``events.RESET_*`` code, default power-on)
+``UNSIT_SIM_ID``        device id (8 hex characters, default ``5157a1e0``)
+``UNSIT_SIM_CHARGING``  ``1``: the board says it is charging
+``UNSIT_SIM_SERIAL``    a tty path (or an inherited file descriptor number) for the protocol
+``UNSIT_SIM_SPEED``     0 (default) = as fast as possible; X = X times real time
+``UNSIT_SIM_FAULT_AT``  fault injection: the FIFO read raises ``OSError`` (as an I2C error
+                        would) once, when this many samples have been read
+``UNSIT_SIM_CUT_AT``    fault injection: the power is cut when this many samples have been
+                        read: the interpreter exits at once, nothing is flushed or saved
+
+When the samples run out, ``wait_samples`` raises ``EOFError`` (only the simulator does): the
+app then writes out what it holds and, if a serial port is attached, keeps serving it in real
+time until the process is stopped.
+"""
+
+import os
+import sys
+import time
+
+import asyncio
+
+_RATE_HZ = 25
+_MS_PER_SAMPLE = 40
+_BYTES_PER_SAMPLE = 6
+_NEVER = 1 << 60
+
+
+def _env_int(name, default):
+    value = os.getenv(name)
+    if value is None or value == "":
+        return default
+    return int(value)
+
+
+class SimClock:
+    """Virtual time: advanced by the IMU as samples are read, then by the wall clock."""
+
+    def __init__(self, start_utc_s=None, offset_ms=0):
+        self.ms = 0
+        self._real_from = None     # after the trace: ticks follow the wall clock from here
+        self._real_base = 0
+        # UTC milliseconds at ticks 0; None while the clock was never set
+        self._utc0_ms = None if start_utc_s is None else start_utc_s * 1000 + offset_ms
+
+    def ticks_ms(self):
+        if self._real_from is not None:
+            return self._real_base + time.ticks_diff(time.ticks_ms(), self._real_from)
+        return self.ms
+
+    def time(self):
+        if self._utc0_ms is None:
+            return None
+        return (self._utc0_ms + self.ticks_ms()) // 1000
+
+    def set_time(self, utc_s):
+        self._utc0_ms = utc_s * 1000 - self.ticks_ms()
+
+    def go_real(self):
+        """From now on ticks follow the wall clock (the trace has ended)."""
+        if self._real_from is None:
+            self._real_base = self.ms
+            self._real_from = time.ticks_ms()
+
+
+class SimIMU:
+    """An accelerometer whose FIFO is filled from the trace file."""
+
+    watermark = _RATE_HZ
+    tap_engine = False  # the app finds taps in the samples
+
+    def __init__(self, path, clock, offset=0, count=-1, fault_at=-1):
+        self._file = open(path, "rb")
+        total = os.stat(path)[6] // _BYTES_PER_SAMPLE
+        if offset:
+            self._file.seek(offset * _BYTES_PER_SAMPLE)
+        left = total - offset if total > offset else 0
+        self.left = left if count < 0 or count > left else count
+        self.read = 0
+        self._clock = clock
+        self.limit = -1  # the board caps a read so virtual time stops at the next wake-up
+        self._fault_at = fault_at
+
+    def read_into(self, buf):
+        n = len(buf) // 3
+        if n > self.left:
+            n = self.left
+        if 0 <= self.limit < n:
+            n = self.limit
+        if n <= 0:
+            return 0
+        if 0 <= self._fault_at and self.read + n > self._fault_at:
+            if self.read < self._fault_at:
+                n = self._fault_at - self.read
+            else:
+                self._fault_at = -1
+                raise OSError(5)  # EIO, as a failed I2C transfer
+        if n * 3 == len(buf):
+            self._file.readinto(buf)
+        else:
+            self._file.readinto(memoryview(buf)[0:n * 3])
+        self.left -= n
+        self.read += n
+        self._clock.ms += n * _MS_PER_SAMPLE
+        return n
+
+    def taps(self):
+        return 0
+
+    def close(self):
+        self._file.close()
+
+
+class SimMotor:
+    """Records every change of drive with its virtual time, one line per change."""
+
+    def __init__(self, path, clock):
+        self._out = open(path, "w")
+        self._clock = clock
+        self.percent = 0
+        self.pulses = 0
+        self.on_ms = 0
+        self._since = 0
+
+    def on(self, percent):
+        if percent <= 0:
+            self.off()
+            return
+        if self._out is None:  # the trace has ended: nobody is wearing it any more
+            return
+        now = self._clock.ticks_ms()
+        if self.percent == 0:
+            self.pulses += 1
+            self._since = now
+        self.percent = percent
+        self._out.write("%d %d\n" % (now, percent))
+
+    def off(self):
+        if self.percent:
+            now = self._clock.ticks_ms()
+            self.on_ms += now - self._since
+            self.percent = 0
+            self._out.write("%d 0\n" % now)
+
+    def close(self):
+        self.off()
+        self._out.close()
+        self._out = None
+
+
+class SimBoard:
+    """The board contract (docs/architecture.md), with virtual time."""
+
+    name = "simulator"
+
+    def __init__(self, trace, storage_dir, out_dir=None, start_utc_s=None, offset=0,
+                 count=-1, reset_cause=1, device_id="5157a1e0", charging=False, serial=None,
+                 speed=0, fault_at=-1, cut_at=-1):
+        self.device_id = device_id
+        self.storage_dir = storage_dir
+        self._out_dir = out_dir or storage_dir
+        self.clock = SimClock(start_utc_s, offset * _MS_PER_SAMPLE)
+        self.imu = SimIMU(trace, self.clock, offset, count, fault_at)
+        self._cut_at = cut_at
+        self.motor = SimMotor(self._out_dir + "/motor.txt", self.clock)
+        self.serial = serial
+        self.ble = None
+        self._charging = charging
+        self._reset_cause = reset_cause
+        self._speed = speed
+        self._real_start = time.ticks_ms()
+        self._sleepers = []         # (virtual ms to wake at, asyncio.Event) of sleeping tasks
+        self._next_wake = _NEVER
+        self.watchdog_feeds = 0
+        self.ended = False
+
+    async def wait_samples(self):
+        imu = self.imu
+        clock = self.clock
+        if self._next_wake <= clock.ms:
+            self._wake_due()
+        if self._speed:
+            ahead = clock.ms // self._speed - time.ticks_diff(time.ticks_ms(), self._real_start)
+            await asyncio.sleep_ms(ahead if ahead > 0 else 0)
+        else:
+            await asyncio.sleep_ms(0)   # let the tasks that are due run first
+        if imu.left <= 0:
+            self._end()
+            raise EOFError("end of the simulated trace")
+        if 0 <= self._cut_at <= imu.read:
+            self._end()
+            sys.exit(0)  # power cut: no shutdown, nothing flushed
+        limit = -1
+        if self._sleepers:
+            due = self._next_wake - clock.ms
+            limit = (due + _MS_PER_SAMPLE - 1) // _MS_PER_SAMPLE if due > 0 else 1
+        if self._cut_at >= 0 and (limit < 0 or self._cut_at - imu.read < limit):
+            limit = self._cut_at - imu.read
+        imu.limit = limit
+
+    async def sleep_ms(self, ms):
+        """Wait ``ms`` of virtual time: woken by ``wait_samples`` once the samples get there."""
+        if self.ended:
+            await asyncio.sleep_ms(ms)
+            return
+        wake = self.clock.ms + ms
+        flag = asyncio.Event()
+        self._sleepers.append((wake, flag))
+        if wake < self._next_wake:
+            self._next_wake = wake
+        await flag.wait()
+
+    def _wake_due(self, everyone=False):
+        now = self.clock.ms
+        keep = []
+        next_wake = _NEVER
+        for entry in self._sleepers:
+            if everyone or entry[0] <= now:
+                entry[1].set()
+            else:
+                keep.append(entry)
+                if entry[0] < next_wake:
+                    next_wake = entry[0]
+        self._sleepers = keep
+        self._next_wake = next_wake
+
+    def battery_mv(self):
+        return None
+
+    def charging(self):
+        return self._charging
+
+    def watchdog_feed(self):
+        self.watchdog_feeds += 1
+
+    def reset_cause(self):
+        return self._reset_cause
+
+    def _end(self):
+        if self.ended:
+            return
+        self.ended = True
+        self._wake_due(everyone=True)  # from now on sleeps take real time
+        self.clock.go_real()
+        self.motor.close()
+        self.imu.close()
+        with open(self._out_dir + "/board.txt", "w") as out:
+            out.write("samples %d\n" % self.imu.read)
+            out.write("virtual_ms %d\n" % self.clock.ms)
+            out.write("real_ms %d\n" % time.ticks_diff(time.ticks_ms(), self._real_start))
+            out.write("watchdog_feeds %d\n" % self.watchdog_feeds)
+            out.write("motor_pulses %d\n" % self.motor.pulses)
+            out.write("motor_on_ms %d\n" % self.motor.on_ms)
+
+
+def _open_serial(spec):
+    if not spec:
+        return None
+    if spec.isdigit():
+        return open(int(spec), "r+b")
+    return open(spec, "r+b")
+
+
+def build():
+    """The simulated board, configured from the ``UNSIT_SIM_*`` environment variables."""
+    trace = os.getenv("UNSIT_SIM_TRACE")
+    storage = os.getenv("UNSIT_SIM_STORAGE")
+    if not trace or not storage:
+        raise OSError("simboard needs UNSIT_SIM_TRACE and UNSIT_SIM_STORAGE")
+    start = os.getenv("UNSIT_SIM_START")
+    return SimBoard(
+        trace,
+        storage,
+        out_dir=os.getenv("UNSIT_SIM_OUT") or None,
+        start_utc_s=int(start) if start else None,
+        offset=_env_int("UNSIT_SIM_OFFSET", 0),
+        count=_env_int("UNSIT_SIM_COUNT", -1),
+        reset_cause=_env_int("UNSIT_SIM_RESET", 1),
+        device_id=os.getenv("UNSIT_SIM_ID") or "5157a1e0",
+        charging=os.getenv("UNSIT_SIM_CHARGING") == "1",
+        serial=_open_serial(os.getenv("UNSIT_SIM_SERIAL")),
+        speed=_env_int("UNSIT_SIM_SPEED", 0),
+        fault_at=_env_int("UNSIT_SIM_FAULT_AT", -1),
+        cut_at=_env_int("UNSIT_SIM_CUT_AT", -1),
+    )

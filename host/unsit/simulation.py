@@ -1,0 +1,281 @@
+"""Running the real firmware on a simulated clip, and reading back what the wearer would feel.
+
+:func:`run_firmware` starts ``firmware/main.py`` under the ``micropython`` interpreter with
+the simulated board (``unsit/simboard``) first on its path, fed from board samples (int16
+milli-g at 25 Hz). The firmware writes its log into the simulated flash folder as it would on
+a clip; :func:`read_log` reads it back with the firmware's own log code
+(``logic.flashlog``, ``logic.records``) and :func:`simulate` turns the records, and the
+motor pulses the board recorded, into a :class:`SimulationResult`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from array import array
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from unsit.errors import UnsitError
+from unsit.firmware import firmware_dir
+from unsit.micropython_runner import micropython_command, micropython_env
+from unsit_firmware.logic import events, records
+from unsit_firmware.logic.flashlog import FlashLog
+from unsit_firmware.logic.settings import Settings
+from unsit_firmware.logic.states import COUNT, NAMES, NOT_WORN
+
+RATE_HZ = 25
+SAMPLE_BYTES = 6
+HEAPSIZE = "2M"
+
+
+def simboard_dir() -> Path:
+    """The folder with the simulated board's MicroPython modules."""
+    return Path(__file__).resolve().parent / "simboard"
+
+
+def board_bytes(samples: array) -> bytes:
+    """Interleaved x, y, z milli-g (``array('h')``) as the little-endian file the board reads."""
+    if sys.byteorder == "big":
+        samples = array("h", samples)
+        samples.byteswap()
+    return samples.tobytes()
+
+
+@dataclass
+class Reminder:
+    t_s: int                  # seconds from the trace start
+    minutes_sat: int
+    repeat: int               # 0 = the first reminder of the sitting bout
+    heeded: bool = False
+    seconds_to_get_up: int | None = None
+
+
+@dataclass
+class Snooze:
+    t_s: int
+    minutes: int
+
+
+@dataclass
+class Suppressed:
+    t_s: int
+    reason: str
+    minutes_sat: int
+
+
+@dataclass
+class Pulse:
+    t_s: float
+    on_ms: int
+    percent: int
+
+
+@dataclass
+class SimulationResult:
+    trace_s: float
+    reminders: list[Reminder] = field(default_factory=list)
+    snoozes: list[Snooze] = field(default_factory=list)
+    suppressed: list[Suppressed] = field(default_factory=list)
+    totals_s: dict[str, int] = field(default_factory=lambda: {name: 0 for name in NAMES})
+    steps: int = 0
+    not_worn_recognised: list[int] = field(default_factory=list)  # t_s of each recognition
+    faults: int = 0
+    boots: int = 0
+    pulses: list[Pulse] = field(default_factory=list)
+    board: dict[str, int] = field(default_factory=dict)
+    run_s: float = 0.0
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+_SUPPRESSED = {
+    events.SUPPRESSED_QUIET: "quiet hours",
+    events.SUPPRESSED_SNOOZE: "snoozed",
+    events.SUPPRESSED_SCHEDULE: "day off",
+    events.SUPPRESSED_CHARGING: "charging",
+}
+
+
+class _NoClock:
+    """The log is only read here: no time passes."""
+
+    def ticks_ms(self) -> int:
+        return 0
+
+    def time(self) -> None:
+        return None
+
+
+def read_log(storage_dir: Path) -> list[tuple[int, int, int, bool, tuple[int, ...]]]:
+    """Every valid record in the simulated flash, oldest first, as ``records.unpack`` gives.
+
+    Opening a ``FlashLog`` counts a boot on the flash, so the log is read from a copy.
+    """
+    with tempfile.TemporaryDirectory(prefix="unsit-log-") as scratch:
+        copy = Path(scratch) / "storage"
+        shutil.copytree(storage_dir, copy)
+        return _read_records(copy)
+
+
+def _read_records(storage_dir: Path) -> list[tuple[int, int, int, bool, tuple[int, ...]]]:
+    log = FlashLog(str(storage_dir), _NoClock())
+    buf = bytearray(64 * records.SIZE)
+    out = []
+    seq = log.first_seq
+    while True:
+        _, count, seq = log.read_into(seq, buf)
+        for i in range(count):
+            out.append(records.unpack(buf, i * records.SIZE))
+        if count == 0:
+            return out
+
+
+def run_firmware(samples: bytes, workdir: Path, start_utc: int | None = None,
+                 offset: int = 0, count: int = -1, reset_cause: int = events.RESET_POWER_ON,
+                 settings: dict[str, int] | None = None, env: dict[str, str] | None = None,
+                 timeout: float = 600) -> subprocess.CompletedProcess[bytes]:
+    """Run ``firmware/main.py`` on the simulated board until its samples run out.
+
+    ``workdir`` keeps ``trace.bin``, the flash folder ``storage/`` (reuse it to restart a
+    board that keeps its flash) and what the board observed (``motor.txt``, ``board.txt``).
+    ``settings`` (name -> value, validated here) are put on the simulated flash, where the
+    firmware loads them at boot as it would after a sync.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    trace = workdir / "trace.bin"
+    if not trace.exists() or trace.stat().st_size != len(samples):
+        trace.write_bytes(samples)
+    storage = workdir / "storage"
+    storage.mkdir(exist_ok=True)
+    if settings:
+        write_settings(storage, settings)
+    run_env = micropython_env([simboard_dir(), firmware_dir()])
+    run_env.update({
+        "UNSIT_SIM_TRACE": str(trace),
+        "UNSIT_SIM_STORAGE": str(storage),
+        "UNSIT_SIM_OUT": str(workdir),
+        "UNSIT_SIM_OFFSET": str(offset),
+        "UNSIT_SIM_COUNT": str(count),
+        "UNSIT_SIM_RESET": str(reset_cause),
+    })
+    if start_utc is not None:
+        run_env["UNSIT_SIM_START"] = str(int(start_utc))
+    run_env.update(env or {})
+    command = micropython_command([str(firmware_dir() / "main.py")], HEAPSIZE)
+    try:
+        done = subprocess.run(command, env=run_env, capture_output=True, timeout=timeout,
+                              cwd=workdir, check=False)
+    except subprocess.TimeoutExpired:
+        raise UnsitError(f"the simulated firmware did not finish within {timeout:g} s") from None
+    if done.returncode != 0:
+        tail = (done.stdout + done.stderr).decode(errors="replace").strip().splitlines()[-8:]
+        raise UnsitError("the firmware failed under MicroPython (exit %d): %s"
+                         % (done.returncode, " | ".join(tail)))
+    return done
+
+
+def write_settings(storage: Path, values: dict[str, int]) -> None:
+    """Put settings on the simulated flash in the firmware's format (``app/persist.py``)."""
+    checked = Settings()
+    for name, value in values.items():
+        try:
+            checked.set(name, value)
+        except ValueError as error:
+            raise UnsitError(f"setting refused: {error}", exit_code=2) from None
+    defaults = Settings()
+    lines = [f"{name} {value}\n" for name, value in checked.items()
+             if value != defaults.get(name)]
+    (storage / "settings.txt").write_text("".join(lines))
+
+
+def read_board(workdir: Path) -> tuple[dict[str, int], list[Pulse]]:
+    """What the simulated board observed: its counters and the motor's pulses."""
+    board: dict[str, int] = {}
+    board_file = workdir / "board.txt"
+    if board_file.exists():
+        for line in board_file.read_text().splitlines():
+            key, value = line.split()
+            board[key] = int(value)
+    pulses: list[Pulse] = []
+    motor = workdir / "motor.txt"
+    if motor.exists():
+        started: tuple[int, int] | None = None
+        for line in motor.read_text().splitlines():
+            t_ms, percent = (int(v) for v in line.split())
+            if percent and started is None:
+                started = (t_ms, percent)
+            elif not percent and started is not None:
+                pulses.append(Pulse(started[0] / 1000.0, t_ms - started[0], started[1]))
+                started = None
+    return board, pulses
+
+
+def summarise(log: list[tuple[int, int, int, bool, tuple[int, ...]]], trace_s: float,
+              start_utc: int | None = None, boot_offsets_s: dict[int, int] | None = None
+              ) -> SimulationResult:
+    """Turn log records into what the wearer felt; times become seconds from the trace start.
+
+    Records stamped in UTC are placed with ``start_utc``; records stamped with uptime (clock
+    never set) with ``boot_offsets_s[boot]``, the trace second at which that boot began.
+    """
+    result = SimulationResult(trace_s=trace_s)
+    offsets = boot_offsets_s or {}
+    for _, kind, t, uptime, values in log:
+        if uptime:
+            boot, up = records.split_uptime(t)
+            t_s = up + offsets.get(boot, 0)
+        else:
+            t_s = t - (start_utc or 0)
+        if kind == records.MINUTE:
+            for state in range(COUNT):
+                result.totals_s[NAMES[state]] += values[state]
+            result.steps += values[5]
+        elif kind == records.IDLE:
+            result.totals_s[NAMES[NOT_WORN]] += 60 * values[0]
+        elif kind == events.REMINDER:
+            result.reminders.append(Reminder(t_s, minutes_sat=values[1], repeat=values[0]))
+        elif kind == events.HEEDED:
+            for reminder in reversed(result.reminders):
+                if reminder.repeat == values[1] and not reminder.heeded:
+                    reminder.heeded = True
+                    reminder.seconds_to_get_up = values[0]
+                    break
+        elif kind == events.SNOOZE:
+            result.snoozes.append(Snooze(t_s, values[0]))
+        elif kind == events.REMINDER_SUPPRESSED:
+            reason = _SUPPRESSED.get(values[0], f"reason {values[0]}")
+            result.suppressed.append(Suppressed(t_s, reason, values[1]))
+        elif kind == events.NOT_WORN:
+            result.not_worn_recognised.append(t_s)
+        elif kind == events.FAULT:
+            result.faults += 1
+        elif kind == events.BOOT:
+            result.boots += 1
+    return result
+
+
+def simulate(samples: bytes, start_utc: int | None = None, workdir: Path | None = None,
+             settings: dict[str, int] | None = None, env: dict[str, str] | None = None,
+             progress: Callable[[str], None] | None = None) -> SimulationResult:
+    """Run the firmware over ``samples`` (board bytes) and say what the wearer would feel."""
+    if len(samples) % SAMPLE_BYTES:
+        raise ValueError("board samples come in 6-byte x, y, z triples")
+    trace_s = len(samples) / SAMPLE_BYTES / RATE_HZ
+    with tempfile.TemporaryDirectory(prefix="unsit-sim-") as scratch:
+        where = workdir or Path(scratch)
+        if progress:
+            progress(f"running the firmware under MicroPython on {trace_s / 3600:.1f} h of "
+                     "samples")
+        began = time.perf_counter()
+        run_firmware(samples, where, start_utc, settings=settings, env=env)
+        elapsed = time.perf_counter() - began
+        result = summarise(read_log(where / "storage"), trace_s, start_utc)
+        result.board, result.pulses = read_board(where)
+        result.run_s = round(elapsed, 2)
+    return result
