@@ -1,0 +1,139 @@
+"""``unsit sync``: fetch the clip's log over USB into the local store and say what arrived.
+
+With no ``--port`` the clip is looked for among the USB serial ports. The clock of the clip is
+set (UTC and this computer's UTC offset), everything after the stored cursor is fetched,
+stored and acknowledged; progress goes to stderr for long transfers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import datetime, timezone
+from typing import Any, TextIO
+
+from unsit.store import default_path
+from unsit.sync import SyncReport, sync_serial
+
+NAME = "sync"
+HELP = "Fetch the clip's log over USB into the local store, set its clock, and show what arrived."
+
+PROGRESS_FROM = 1000  # records: smaller transfers finish before a progress line helps
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", metavar="PATH",
+                        help="serial port of the clip, e.g. /dev/ttyACM0 or COM3 "
+                        "(default: find it on USB)")
+    parser.add_argument("--db", metavar="PATH",
+                        help=f"the store to fill (default: {default_path()})")
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
+
+
+class ProgressLine:
+    """Progress on ``stream``: one line rewritten on a terminal, a line per 10 % otherwise."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.shown = -1
+        self.active = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < PROGRESS_FROM:
+            return
+        percent = min(100, done * 100 // max(total, 1))
+        if self.tty:
+            self.stream.write(f"\rfetching records: {done}/{total} ({percent} %)")
+            self.active = True
+        elif percent // 10 > self.shown // 10 or percent == 100 and self.shown != 100:
+            self.stream.write(f"fetching records: {done}/{total} ({percent} %)\n")
+        else:
+            return
+        self.shown = percent
+        self.stream.flush()
+
+    def say(self, line: str) -> None:
+        """A message between progress updates."""
+        self.finish()
+        self.active = False
+        self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.active:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    progress = ProgressLine(sys.stderr)
+    try:
+        report = asyncio.run(sync_serial(args.port, args.db, progress=progress,
+                                         say=progress.say))
+    finally:
+        progress.finish()
+    if args.json:
+        json.dump(report_json(report), sys.stdout)
+        sys.stdout.write("\n")
+    else:
+        print_report(report)
+    return 0
+
+
+def when(t_utc: int | None) -> str:
+    if t_utc is None:
+        return "-"
+    return datetime.fromtimestamp(t_utc, timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def report_json(report: SyncReport) -> dict[str, Any]:
+    device = report.device
+    return {
+        "device_id": device.device_id, "name": device.name, "firmware": device.firmware,
+        "protocol": device.protocol, "from_seq": report.from_seq, "to_seq": report.to_seq,
+        "fetched": report.fetched, "new": report.new, "minutes": report.minutes,
+        "events": report.events, "idle_minutes": report.idle_minutes,
+        "first_utc": report.first_utc, "last_utc": report.last_utc,
+        "dropped_on_device": report.dropped_new, "dropped_total": device.dropped,
+        "missing": report.missing, "corrupt": report.corrupt, "unplaced": report.unplaced,
+        "clock_before": report.clock_before, "clock_set_to": report.clock_set_to,
+        "acked": report.acked, "seconds": round(report.seconds, 3),
+        "battery_mv": device.battery_mv, "retries": report.retries, "notes": report.notes,
+    }
+
+
+def print_report(report: SyncReport) -> None:
+    device = report.device
+    print(f"Synced {device.name} (id {device.device_id}, firmware {device.firmware}) "
+          f"in {report.seconds:.1f} s.")
+    if report.new:
+        print(f"  {report.new} new records: {report.minutes} minutes, {report.events} events, "
+              f"{report.idle_minutes} unworn minutes in runs.")
+        if report.first_utc is not None:
+            print(f"  From {when(report.first_utc)} to {when(report.last_utc)} (local time).")
+    else:
+        print("  Nothing new since the last sync.")
+    if report.dropped_new:
+        in_all = f" ({device.dropped} in all)" if device.dropped != report.dropped_new else ""
+        print(f"  The clip dropped {report.dropped_new} records it had no room for{in_all}.")
+    if report.missing and report.missing != report.dropped_new:
+        print(f"  {report.missing} records were no longer on the clip when asked for.")
+    if report.corrupt:
+        print(f"  {report.corrupt} damaged records were skipped.")
+    for note in report.notes:
+        print(f"  Note: {note}.")
+    if report.unplaced:
+        print(f"  {report.unplaced} records cannot be placed in time yet (written before the "
+              "clip's clock was set, in a boot that never got it).")
+    if report.clock_before is None:
+        print("  The clip's clock had never been set; it is set now.")
+    else:
+        drift = report.clock_before - report.clock_set_to
+        if abs(drift) >= 2:
+            print(f"  The clip's clock was {abs(drift)} s {'ahead' if drift > 0 else 'behind'};"
+                  " corrected.")
+    if device.battery_mv is not None:
+        print(f"  Battery {device.battery_mv} mV{' (charging)' if device.charging else ''}.")

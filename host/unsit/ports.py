@@ -1,0 +1,82 @@
+"""Finding the device on USB when the user gave no ``--port``.
+
+Boards running MicroPython show up as USB serial ports. A port is a *board* when its USB
+vendor/product id is one MicroPython boards use for their own USB (native USB CDC), and a
+*bridge* when it is a common USB-to-UART chip found on ESP32 development boards. Boards are
+preferred; bridges are considered only when no board is present, because a bridge may as well
+be a GPS or a 3D printer. None or several candidates is an error that tells the user what to
+do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from serial.tools import list_ports
+
+from unsit.errors import UnsitError
+
+# (vid, pid or None for any product of that vendor, what it is)
+BOARD_IDS: tuple[tuple[int, int | None, str], ...] = (
+    (0xF055, None, "MicroPython"),                 # MicroPython's own USB vendor id
+    (0x2E8A, 0x0005, "Raspberry Pi RP2 MicroPython"),
+    (0x303A, None, "Espressif native USB"),        # ESP32-S2/S3/C3/C6 (TinyUSB or JTAG-serial)
+    (0x239A, None, "Adafruit"),                    # nRF52840 Feather, QT Py, ...
+    (0x1915, None, "Nordic Semiconductor"),        # nRF52840 dongle/DK with MicroPython
+    (0x2886, None, "Seeed Studio"),                # XIAO nRF52840 / RP2040 / ESP32-S3
+)
+BRIDGE_IDS: tuple[tuple[int, int | None, str], ...] = (
+    (0x10C4, 0xEA60, "Silicon Labs CP210x"),
+    (0x1A86, 0x7523, "WCH CH340"),
+    (0x1A86, 0x55D4, "WCH CH9102"),
+    (0x0403, 0x6001, "FTDI FT232R"),
+    (0x0403, 0x6015, "FTDI FT231X"),
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    device: str
+    what: str
+    description: str
+
+
+def _match(vid: int | None, pid: int | None,
+           table: Sequence[tuple[int, int | None, str]]) -> str | None:
+    for want_vid, want_pid, what in table:
+        if vid == want_vid and (want_pid is None or pid == want_pid):
+            return what
+    return None
+
+
+def candidates(ports: Iterable[list_ports.ListPortInfo] | None = None
+               ) -> tuple[list[Candidate], list[Candidate]]:
+    """(boards, bridges) among ``ports`` (default: the ports present now)."""
+    found = list_ports.comports() if ports is None else ports
+    boards: list[Candidate] = []
+    bridges: list[Candidate] = []
+    for port in found:
+        description = port.description or port.device
+        what = _match(port.vid, port.pid, BOARD_IDS)
+        if what is not None:
+            boards.append(Candidate(port.device, what, description))
+            continue
+        what = _match(port.vid, port.pid, BRIDGE_IDS)
+        if what is not None:
+            bridges.append(Candidate(port.device, what, description))
+    return boards, bridges
+
+
+def find_device_port(ports: Iterable[list_ports.ListPortInfo] | None = None) -> str:
+    """The one USB serial port that looks like an unsit board, or an :class:`UnsitError`."""
+    boards, bridges = candidates(ports)
+    chosen = boards or bridges
+    if len(chosen) == 1:
+        return chosen[0].device
+    if not chosen:
+        raise UnsitError(
+            "no unsit device found on USB: plug it in with a data cable, or give --port PATH"
+        )
+    listed = ", ".join(f"{c.device} ({c.what})" for c in chosen)
+    raise UnsitError(f"several possible devices on USB: {listed}; choose one with --port PATH")
