@@ -1,0 +1,165 @@
+"""The report's charts as HTML fragments with inline SVG (no scripts, no external files).
+
+Each SVG stretches to the width of its box (``preserveAspectRatio="none"``) and holds only
+shapes; all text is HTML beside it, so labels stay readable on a phone-sized window where a
+scaled SVG's text would shrink. Colours are the Okabe-Ito palette (safe for colour-blindness).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from html import escape
+
+from unsit.review.daydata import Run
+from unsit_firmware.logic import states
+
+COLOURS = {
+    states.SITTING: "#D55E00",
+    states.STANDING: "#009E73",
+    states.WALKING: "#0072B2",
+    states.LYING: "#CC79A7",
+}
+NOT_WORN_COLOUR = "#c8c8c8"
+HEEDED_COLOUR = "#1b7f3b"
+IGNORED_COLOUR = "#111111"
+SIT_COLOUR = COLOURS[states.SITTING]
+BREAKS_COLOUR = COLOURS[states.STANDING]
+BOUT_COLOUR = COLOURS[states.LYING]
+
+
+def _hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def day_label(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def legend() -> str:
+    items = [(COLOURS[s], states.NAMES[s]) for s in COLOURS]
+    items.append((NOT_WORN_COLOUR, "not worn"))
+    swatches = "".join(
+        f'<span><i style="background:{colour}"></i>{escape(name)}</span>' for colour, name in items
+    )
+    marks = "".join(
+        f'<span><i class="mark" style="background:{colour}"></i>reminder {what}</span>'
+        for colour, what in ((HEEDED_COLOUR, "heeded"), (IGNORED_COLOUR, "ignored"))
+    )
+    return f'<p class="legend">{swatches}{marks}</p>'
+
+
+def hour_axis() -> str:
+    ticks = "".join(
+        f'<span style="left:{h / 24 * 100:.4g}%">{h:02d}</span>' for h in range(0, 25, 3)
+    )
+    return f'<div class="row axis"><span></span><div class="ticks">{ticks}</div></div>'
+
+
+def timeline(days: Sequence[date], runs: Sequence[Sequence[Run]],
+             marks: Sequence[Sequence[tuple[int, bool, str]]], low: Sequence[bool]) -> str:
+    """One strip per day: posture runs (minutes of the local day) and reminder marks
+    ``(minute, heeded, tip)`` in a band above them."""
+    out = [legend(), hour_axis()]
+    for day, day_runs, day_marks, is_low in zip(days, runs, marks, low, strict=True):
+        shapes = []
+        for run in day_runs:
+            colour = COLOURS.get(run.state, NOT_WORN_COLOUR)
+            tip = (f"{_hhmm(run.start)}\u2013{_hhmm(run.end)} {states.NAMES[run.state]}"
+                   f" ({run.end - run.start} min)")
+            shapes.append(
+                f'<rect x="{run.start}" y="8" width="{run.end - run.start}" height="16"'
+                f' fill="{colour}"><title>{escape(tip)}</title></rect>'
+            )
+        for minute, heeded, tip in day_marks:
+            colour = HEEDED_COLOUR if heeded else IGNORED_COLOUR
+            shapes.append(
+                f'<line x1="{minute + 0.5}" x2="{minute + 0.5}" y1="0" y2="24" stroke="{colour}"'
+                f' stroke-width="3" vector-effect="non-scaling-stroke">'
+                f'<title>{escape(tip)}</title></line>'
+            )
+        label = day_label(day) + (" *" if is_low else "")
+        out.append(
+            f'<div class="row"><span class="label">{escape(label)}</span>'
+            f'<svg class="strip" viewBox="0 0 1440 24" preserveAspectRatio="none" role="img"'
+            f' aria-label="postures on {day.isoformat()}">'
+            f'<rect class="bg" x="0" y="8" width="1440" height="16"/>{"".join(shapes)}</svg></div>'
+        )
+    return "\n".join(out)
+
+
+def heatmap(days: Sequence[date], cells: dict[tuple[int, int], tuple[int, int]]) -> str:
+    """Sitting minutes per local hour (columns) and day (rows): the darker, the more sitting;
+    hours without wear stay pale grey."""
+    out = [hour_axis()]
+    for i, day in enumerate(days):
+        shapes = []
+        for hour in range(24):
+            sitting, worn = cells.get((i, hour), (0, 0))
+            if worn == 0:
+                continue
+            share = min(1.0, sitting / 3600)
+            tip = f"{day.isoformat()} {hour:02d}:00 sat {sitting / 60:.0f} of {worn / 60:.0f} min"
+            shapes.append(
+                f'<rect x="{hour}" y="0" width="1" height="1" fill="{SIT_COLOUR}"'
+                f' fill-opacity="{0.08 + 0.92 * share:.3f}"><title>{escape(tip)}</title></rect>'
+            )
+        out.append(
+            f'<div class="row"><span class="label">{escape(day_label(day))}</span>'
+            f'<svg class="cells" viewBox="0 0 24 1" preserveAspectRatio="none" role="img"'
+            f' aria-label="sitting per hour on {day.isoformat()}">'
+            f'<rect class="bg" x="0" y="0" width="24" height="1"/>{"".join(shapes)}</svg></div>'
+        )
+    scale = "".join(
+        f'<i style="background:{SIT_COLOUR};opacity:{0.08 + 0.92 * m / 60:.2f}"></i>'
+        for m in (0, 15, 30, 45, 60)
+    )
+    out.append(f'<p class="legend scale">0 {scale} 60 minutes of sitting in the hour</p>')
+    return "\n".join(out)
+
+
+def bars(title: str, days: Sequence[date], values: Sequence[float], low: Sequence[bool],
+         colour: str, unit: str, reference: float | None = None) -> str:
+    """A daily bar chart; low-wear days are drawn hatched-pale; ``reference`` a dashed line."""
+    top = max([*values, reference or 0, 1e-9])
+    top = _nice(top)
+    n = len(values)
+    shapes = []
+    for i, (day, value, is_low) in enumerate(zip(days, values, low, strict=True)):
+        height = 100 * value / top
+        tip = f"{day.isoformat()}: {value:g} {unit}" + (" (little wear)" if is_low else "")
+        faded = ' fill-opacity="0.35"' if is_low else ""
+        shapes.append(
+            f'<rect x="{i + 0.12:.2f}" y="{100 - height:.2f}" width="0.76" height="{height:.2f}"'
+            f' fill="{colour}"{faded}>'
+            f'<title>{escape(tip)}</title></rect>'
+        )
+    if reference is not None:
+        y = 100 - 100 * reference / top
+        shapes.append(
+            f'<line x1="0" x2="{n}" y1="{y:.2f}" y2="{y:.2f}" stroke="#444" stroke-width="1"'
+            ' stroke-dasharray="4 3" vector-effect="non-scaling-stroke"/>'
+        )
+    first, last = (day_label(days[0]), day_label(days[-1])) if days else ("", "")
+    return (
+        f'<figure class="trend"><figcaption>{escape(title)}</figcaption>'
+        f'<div class="plot"><div class="yaxis"><span>{top:g}</span><span>0</span></div>'
+        f'<svg class="bars" viewBox="0 0 {max(n, 1)} 100" preserveAspectRatio="none" role="img"'
+        f' aria-label="{escape(title)}"><rect class="bg" x="0" y="0" width="{max(n, 1)}"'
+        f' height="100"/>{"".join(shapes)}</svg></div>'
+        f'<div class="xaxis"><span>{escape(first)}</span><span>{escape(last)}</span></div>'
+        f'</figure>'
+    )
+
+
+def _nice(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 times a power of ten that is at least ``value``."""
+    power = 1.0
+    while power * 10 < value:
+        power *= 10
+    while power > value and power > 1e-6:
+        power /= 10
+    for step in (1, 2, 2.5, 5, 10):
+        if step * power >= value:
+            return step * power
+    return value

@@ -1,0 +1,179 @@
+"""The review commands on the command line: help, --db, --device, --tz, and one-line mistakes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from review_log import Log
+from test_review_metrics import office_day
+
+from unsit.cli import main
+from unsit.review.metrics import FIELDS
+from unsit.store import open_store
+
+REVIEW = ("summary", "report", "export")
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "unsit.db"
+    with open_store(path) as store:
+        office_day().save(store)
+    return path
+
+
+@pytest.fixture
+def two_devices(db: Path) -> Path:
+    with open_store(db) as store:
+        other = Log("ffee0011")
+        other.minutes("2026-03-02 09:00", 45, "sitting")
+        other.minutes("2026-03-02 09:45", 1, "walking")
+        other.save(store)
+    return db
+
+
+def unsit(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "unsit", *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.mark.parametrize("command", REVIEW)
+def test_help_names_the_shared_options(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main([command, "--help"])
+    assert stop.value.code == 0
+    text = capsys.readouterr().out
+    for option in ("--db PATH", "--device ID", "--tz ZONE", "--days N", "--from DATE"):
+        assert option in text, (command, option)
+
+
+def test_summary_json_is_every_metric(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["summary", "--db", str(db), "--tz", "Europe/Berlin", "--days", "2",
+                 "--json"]) == 0
+    days = json.loads(capsys.readouterr().out)
+    assert [d["date"] for d in days] == ["2026-03-01", "2026-03-02"]
+    assert tuple(days[1]) == FIELDS
+    assert (days[1]["sitting_min"], days[1]["breaks"], days[1]["low_wear"]) == (210.0, 3, False)
+    assert days[0]["low_wear"] is True
+
+
+def test_summary_csv_and_table(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["summary", "--db", str(db), "--tz", "Europe/Berlin", "--from", "2026-03-02",
+                 "--to", "2026-03-03", "--csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(r["date"], r["low_wear"], r["longest_bout_min"]) for r in rows] == [
+        ("2026-03-02", "0", "90"), ("2026-03-03", "1", "0")]
+    assert main(["summary", "--db", str(db), "--tz", "Europe/Berlin", "--from", "2026-03-02",
+                 "--to", "2026-03-03"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:3] == ["day", "wear", "h"]
+    assert lines[1].split()[:4] == ["2026-03-02", "10.0", "3.5", "6.3"]
+    assert lines[2].startswith("2026-03-03 *")
+    assert lines[-1].startswith("* less than 10 h of wear")
+
+
+def test_the_time_zone_moves_the_day_boundary(db: Path, capsys: pytest.CaptureFixture[str]
+                                              ) -> None:
+    args = ["summary", "--db", str(db), "--from", "2026-03-02", "--to", "2026-03-02", "--json"]
+    assert main([*args, "--tz", "Europe/Berlin"]) == 0
+    (berlin,) = json.loads(capsys.readouterr().out)
+    assert main([*args, "--tz", "America/New_York"]) == 0
+    (new_york,) = json.loads(capsys.readouterr().out)
+    # 08:00-19:00 Berlin is 02:00-13:00 in New York: the same day there, just as long.
+    assert berlin["wear_min"] == new_york["wear_min"] == 600.5
+    assert main([*args, "--tz", "Pacific/Kiritimati"]) == 0        # UTC+14: 21:00-08:00
+    (kiritimati,) = json.loads(capsys.readouterr().out)
+    assert kiritimati["wear_min"] == 3 * 60 + 0.0  # 21:00-24:00 of the 2nd there: 07:00-10:00 UTC
+
+
+def test_several_devices(two_devices: Path, tmp_path: Path,
+                         capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(two_devices)
+    assert main(["summary", "--db", db, "--tz", "Europe/Berlin", "--days", "1", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["device"], r["sitting_min"]) for r in rows] == [
+        ("a1b2c3d4", 210.0), ("ffee0011", 45.0)]
+    assert main(["summary", "--db", db, "--tz", "Europe/Berlin", "--days", "1"]) == 0
+    text = capsys.readouterr().out
+    assert "device a1b2c3d4" in text and "device ffee0011" in text
+    # A report is of one wearer: with two devices it asks which.
+    out = tmp_path / "r.html"
+    assert main(["report", "--db", db, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == ("unsit report: error: the store holds several devices "
+                           "(a1b2c3d4, ffee0011): choose one with --device ID")
+    assert not out.exists()
+    assert main(["report", "--db", db, "--device", "clip ffee0011", "-o", str(out),
+                 "--tz", "Europe/Berlin"]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert "clip ffee0011 (ffee0011)" in page and "2026-02-01 to 2026-03-02" in page
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["summary", "--from", "2026-02-30", "--to", "2026-03-02"],
+     "--from '2026-02-30' is not a date: use YYYY-MM-DD"),
+    (["summary", "--from", "2026-03-02"], "--from and --to go together"),
+    (["summary", "--from", "2026-03-02", "--to", "2026-03-01"],
+     "--to 2026-03-01 is before --from 2026-03-02"),
+    (["summary", "--days", "0"], "--days must be from 1 to 3660, not 0"),
+    (["summary", "--days", "99999999"], "--days must be from 1 to 3660, not 99999999"),
+    (["export", "--format", "json", "--from", "0001-01-01", "--to", "2026-01-01"],
+     "--from 0001-01-01 is out of range (years 1971 to 2999)"),
+    (["summary", "--from", "2001-01-01", "--to", "2026-01-01"],
+     "a range of more than ten years: narrow --from/--to"),
+    (["summary", "--days", "3", "--from", "2026-03-01", "--to", "2026-03-02"],
+     "give either --days or --from/--to, not both"),
+    (["summary", "--tz", "Mars/Olympus"],
+     "unknown time zone 'Mars/Olympus' (use an IANA name such as Europe/Berlin or UTC)"),
+    (["export", "--format", "csv", "--device", "zz"],
+     "no device 'zz' in the store (known: a1b2c3d4)"),
+    (["report", "--to", "2026-3-1", "--from", "2026-03-01"],
+     "--to '2026-3-1' is not a date: use YYYY-MM-DD"),
+])
+def test_mistakes_are_one_line(db: Path, args: list[str], message: str,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*args, "--db", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"unsit {args[0]}: error: {message}\n"
+
+
+def test_a_missing_store_is_not_created(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "unsit.db"
+    done = unsit("summary", "--db", str(missing))
+    assert done.returncode == 2
+    assert done.stderr == (f"unsit summary: error: no store at {missing}: run 'unsit sync' "
+                           "first or pass --db PATH\n")
+    assert not missing.parent.exists()
+
+
+def test_an_empty_store_says_to_sync(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "empty.db"
+    open_store(path).close()
+    assert main(["report", "--db", str(path)]) == 1
+    assert capsys.readouterr().err == (
+        "unsit report: error: the store holds no data yet: run 'unsit sync' first\n")
+
+
+def test_png_without_a_browser_is_one_line(db: Path, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("UNSIT_CHROMIUM", str(tmp_path / "no-such-browser"))
+    out = tmp_path / "r.html"
+    assert main(["report", "--db", str(db), "--png", "-o", str(out)]) == 1
+    assert capsys.readouterr().err.startswith("unsit report: error: --png needs Chromium")
+    assert not out.exists()
+
+
+def test_report_writes_one_file(db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "week.html"
+    done = unsit("report", "--db", str(db), "--days", "7", "--tz", "Europe/Berlin",
+                 "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == f"wrote {out} (2026-02-24 to 2026-03-02)\n"
+    assert out.read_text(encoding="utf-8").count('<svg class="strip"') == 7

@@ -1,0 +1,245 @@
+"""The HTML report: self-contained, drawing what the data says, and rendering in a real browser.
+
+The browser tests run Debian's ``chromium`` headless (CI installs it); they are skipped with a
+reason where no Chromium is installed.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import json
+import re
+from datetime import date, datetime, timezone
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+from review_log import BERLIN, Log, synthetic_days
+from test_review_metrics import office_day
+
+from unsit.review import png
+from unsit.review.charts import COLOURS, HEEDED_COLOUR, IGNORED_COLOUR
+from unsit.review.metrics import summarise
+from unsit.review.report import build_report
+from unsit.store import Store, open_store
+from unsit_firmware.logic import states
+
+DEVICE = "a1b2c3d4"
+GENERATED = datetime(2026, 4, 1, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def month(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    with open_store(tmp_path_factory.mktemp("month") / "unsit.db") as store:
+        log = Log(DEVICE)
+        log.add(synthetic_days(date(2026, 3, 1), 31))
+        log.save(store)
+        yield store
+
+
+@pytest.fixture(scope="module")
+def month_html(month: Store) -> str:
+    return build_report(month.conn, DEVICE, date(2026, 3, 1), date(2026, 3, 31), BERLIN,
+                        GENERATED)
+
+
+@pytest.fixture(scope="module")
+def browser() -> str:
+    found = png.find_browser()
+    if found is None:
+        pytest.skip("no Chromium or Chrome installed (Debian: apt-get install chromium)")
+    return found
+
+
+def section(page: str, name: str) -> str:
+    found = re.search(rf'<section id="{name}">(.*?)</section>', page, re.S)
+    assert found, name
+    return found.group(1)
+
+
+def test_the_report_needs_no_network(month_html: str) -> None:
+    assert not re.search(r"https?:|//[a-z0-9.-]+\.[a-z]", month_html, re.I)
+    for external in ("<link", " src=", "@import", "url(", "<img", "<iframe"):
+        assert external not in month_html
+    assert month_html.startswith("<!doctype html>")
+    assert '<meta name="viewport"' in month_html
+
+
+def test_a_month_has_a_strip_and_a_heatmap_row_per_day(month_html: str) -> None:
+    for name in ("timeline", "heatmap"):
+        labels = re.findall(r'<span class="label">([^<]*)</span>', section(month_html, name))
+        assert len(labels) == 31, name
+        assert labels[0].startswith("Sun 1 Mar") and labels[-1].startswith("Tue 31 Mar")
+    # Every ninth day the clip lay on the desk: marked in the timeline and the table.
+    assert "Mon 9 Mar *" in section(month_html, "timeline")
+    assert "2026-03-09 *" in section(month_html, "days")
+    bars = re.findall(r"<svg class=\"bars\"", section(month_html, "trends"))
+    assert len(bars) == 3
+
+
+def test_office_day_is_drawn_as_logged(tmp_path: Path) -> None:
+    with open_store(tmp_path / "unsit.db") as store:
+        office_day().save(store)
+        page = build_report(store.conn, DEVICE, date(2026, 3, 2), date(2026, 3, 2), BERLIN,
+                            GENERATED)
+    timeline = section(page, "timeline")
+    tips = re.findall(r"<title>([^<]*)</title>", timeline)
+    assert tips == [
+        "08:00\u201308:10 walking (10 min)",
+        "08:10\u201309:40 sitting (90 min)",
+        "09:40\u201309:45 standing (5 min)",
+        "09:45\u201310:15 sitting (30 min)",
+        "10:15\u201310:20 walking (5 min)",
+        "10:20\u201310:49 sitting (29 min)",
+        "10:49\u201310:50 standing (1 min)",
+        "10:50\u201311:50 sitting (60 min)",
+        "11:50\u201312:00 lying (10 min)",
+        "12:00\u201312:30 not_worn (30 min)",
+        "12:30\u201312:31 sitting (1 min)",
+        "13:00\u201319:00 standing (360 min)",
+        "reminder at 09:10: not heeded",
+        "reminder at 09:20: heeded, up after 20 min",
+        "reminder at 11:50: not heeded",
+    ]
+    assert '<rect x="490" y="8" width="90" height="16" fill="#D55E00">' in timeline  # 08:10
+    assert timeline.count(f'stroke="{IGNORED_COLOUR}"') == 2
+    assert timeline.count(f'stroke="{HEEDED_COLOUR}"') == 1
+    heat = re.findall(r"<title>([^<]*)</title>", section(page, "heatmap"))
+    assert "2026-03-02 09:00 sat 55 of 60 min" in heat          # 40 + 15 of the hour
+    assert "2026-03-02 12:00 sat 1 of 1 min" in heat            # 31 s, all the wear then
+    assert not any(t.startswith("2026-03-02 07:00") for t in heat)   # nothing logged then
+    assert "<b>3.5 h</b>sitting per day" in page
+
+
+# -- a real browser -------------------------------------------------------------------------
+# Desktop Chromium will not make a window narrower than 500 px, so the report is shown in an
+# iframe of the wanted width (its own viewport: media queries apply as on a phone). Its probe
+# script reports where the charts were laid out to the outer page, which --dump-dom prints.
+
+_PROBE = """<script>(function () {
+  function boxes(sel) { var out = [];
+    document.querySelectorAll(sel).forEach(function (e) { var b = e.getBoundingClientRect();
+      out.push([b.left + scrollX, b.top + scrollY, b.width, b.height]); });
+    return out; }
+  parent.document.body.setAttribute('data-probe', JSON.stringify({
+    timeline: boxes('#timeline svg'), heatmap: boxes('#heatmap svg'),
+    trends: boxes('#trends svg'), width: document.documentElement.scrollWidth,
+    height: Math.ceil(document.documentElement.getBoundingClientRect().height)}));
+})();</script>"""
+
+
+def framed(page_html: str, width: int, height: int) -> str:
+    inner = htmllib.escape(page_html.replace("</body>", _PROBE + "</body>", 1), quote=True)
+    return ('<!doctype html><html><body style="margin:0">'
+            f'<iframe style="border:0;display:block;width:{width}px;height:{height}px"'
+            f' srcdoc="{inner}"></iframe></body></html>')
+
+
+def render(browser: str, page_html: str, width: int, tmp: Path
+           ) -> tuple[dict[str, Any], Image.Image]:
+    """Lay the page out ``width`` CSS px wide; return where the charts are and a screenshot."""
+    profile = tmp / "profile"
+    window = max(width, 500)
+    page = tmp / "measure.html"
+    page.write_text(framed(page_html, width, 800), encoding="utf-8")
+    dom = png.run_browser(png.headless_command(browser, profile, "--dump-dom",
+                                               f"--window-size={window},800", page.as_uri()))
+    found = re.search(r'data-probe="([^"]*)"', dom.stdout)
+    assert found, "the report's script did not run"
+    probe = json.loads(htmllib.unescape(found.group(1)))
+    page = tmp / "shot.html"
+    page.write_text(framed(page_html, width, probe["height"]), encoding="utf-8")
+    shot = tmp / "shot.png"
+    png.screenshot(browser, page, shot, window, probe["height"], profile)
+    image = Image.open(shot).convert("RGB")
+    assert image.size == (window, probe["height"])
+    return probe, image
+
+
+def colour_share(image: Image.Image, box: Sequence[float], rgb: str) -> float:
+    """Share of the pixels inside ``box`` (x, y, w, h in CSS px) within 6 of colour ``rgb``."""
+    want = bytes.fromhex(rgb.lstrip("#"))
+    area = image.crop((int(box[0]) + 1, int(box[1]) + 1,
+                       int(box[0] + box[2]) - 1, int(box[1] + box[3]) - 1))
+    pixels = area.width * area.height
+    hits = sum(count for count, px in area.getcolors(pixels)
+               if all(abs(px[k] - want[k]) <= 6 for k in range(3)))
+    return hits / pixels
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [900, 390], ids=["laptop", "phone"])
+def test_charts_render_in_chromium(browser: str, month: Store, month_html: str, width: int,
+                                   tmp_path: Path) -> None:
+    month_days = [d.as_row() for d in summarise(month.conn, [DEVICE], date(2026, 3, 1),
+                                                date(2026, 3, 31), BERLIN)]
+    probe, rows = render(browser, month_html, width, tmp_path)
+    assert probe["height"] > 31 * 22 * 2
+    assert probe["width"] <= width, "the page scrolls sideways"
+    assert len(probe["timeline"]) == 31 and len(probe["heatmap"]) == 31
+    assert len(probe["trends"]) == 3
+    for box in probe["timeline"] + probe["heatmap"]:
+        assert box[2] >= width * 0.6 - 40 and box[0] + box[2] <= width, box
+    for box in probe["trends"]:
+        assert box[2] >= 200 and box[0] + box[2] <= width, box
+
+    # Each posture's colour covers about its share of the day in the strip's lower 2/3 (the
+    # band above holds reminder marks). Reminder lines (3 px) are drawn over sitting and run
+    # edges are anti-aliased, so up to about half of the expected share may be covered.
+    for i, day in enumerate(month_days[:8]):
+        strip = probe["timeline"][i]
+        for state in (states.SITTING, states.LYING, states.WALKING):
+            expected = day[f"{states.NAMES[state]}_min"] / 1440 * 16 / 24
+            share = colour_share(rows, strip, COLOURS[state])
+            assert 0.45 * expected - 0.005 < share < 1.05 * expected + 0.005, (i, state)
+    # 9 Mar lay on the desk: no posture colour at all in its strip.
+    assert colour_share(rows, probe["timeline"][8], COLOURS[states.SITTING]) == 0
+    # Heatmap rows: a worked day is far from blank, the desk day is all background.
+    day = probe["heatmap"][0]
+    background = colour_share(rows, day, "#f3f3f3") + colour_share(rows, day, "#ffffff")
+    assert background < 0.5
+    assert colour_share(rows, probe["heatmap"][8], "#f3f3f3") > 0.95
+    # Trend bars in their colours.
+    for box, colour in zip(probe["trends"], (COLOURS[states.SITTING], COLOURS[states.STANDING],
+                                            COLOURS[states.LYING]), strict=True):
+        assert colour_share(rows, box, colour) > 0.1
+
+
+@pytest.mark.slow
+def test_png_option_writes_each_chart(browser: str, month_html: str, tmp_path: Path) -> None:
+    written = png.render_charts(month_html, tmp_path, "report")
+    assert [p.name for p in written] == [
+        "report-timeline.png", "report-heatmap.png", "report-trends.png"]
+    sizes = {}
+    for path in written:
+        rows = Image.open(path).convert("RGB")
+        width, height = rows.size
+        sizes[path.name] = height
+        assert width == png.WIDTH
+        # Not blank: the section's own colour is there, and the image ends below its content.
+        full = [0, 0, width - 1, height - 1]
+        colour = COLOURS[states.STANDING if "trends" not in path.name else states.LYING]
+        if "heatmap" in path.name:
+            colour = COLOURS[states.SITTING]
+            assert colour_share(rows, full, colour) > 0.005
+        else:
+            assert colour_share(rows, full, colour) > 0.002
+    # 31 rows of 22 px each, plus the heading and legends.
+    assert 31 * 22 < sizes["report-timeline.png"] < 31 * 22 + 250
+
+
+def test_idle_runs_are_drawn_as_not_worn_and_split_at_midnight(tmp_path: Path) -> None:
+    log = Log()
+    log.minutes("2026-03-02 21:00", 60, "sitting")
+    log.idle("2026-03-02 22:00", 10 * 60)               # clip off from 22:00 to 08:00
+    log.minutes("2026-03-03 08:00", 30, "walking")
+    with open_store(tmp_path / "unsit.db") as store:
+        log.save(store)
+        page = build_report(store.conn, DEVICE, date(2026, 3, 2), date(2026, 3, 3), BERLIN,
+                            GENERATED)
+    tips = re.findall(r"<title>([^<]*)</title>", section(page, "timeline"))
+    assert tips == [
+        "21:00\u201322:00 sitting (60 min)", "22:00\u201324:00 not_worn (120 min)",
+        "00:00\u201308:00 not_worn (480 min)", "08:00\u201308:30 walking (30 min)"]
