@@ -1,0 +1,265 @@
+"""The clip's Bluetooth LE peripheral, on MicroPython's low-level ``bluetooth`` module.
+
+API: MicroPython ``bluetooth.BLE`` (docs.micropython.org, "bluetooth — low-level Bluetooth"):
+``gap_advertise``, ``gatts_register_services``, ``gatts_set_buffer`` (append mode, so writes
+that arrive before the task reads are kept), ``gatts_read``, ``gatts_notify`` and the IRQ
+events ``_IRQ_CENTRAL_CONNECT``, ``_IRQ_CENTRAL_DISCONNECT``, ``_IRQ_GATTS_WRITE``,
+``_IRQ_MTU_EXCHANGED``. GATT per Core Specification v5.3 Vol 3 Part G; advertising data
+format per Core Specification Supplement Part A (flags, 128-bit UUID, complete local name).
+
+One service (``logic.ble_ids``) with a write characteristic (host -> device) and a notify
+characteristic (device -> host). Both carry length-prefixed records of the secure session
+(``logic.secure_session``) cut to the negotiated ATT MTU - 3. Protocol messages reach the app
+only from an authenticated host: ``await receive(timeout_ms)`` returns the next one (or
+``None``), ``await send(message)`` answers it.
+
+The IRQ handler only records what happened and sets a ``ThreadSafeFlag``; the ``run()`` task
+does the work. Every wait has a limit: a host must authenticate within ``HANDSHAKE_MS`` and
+is dropped after ``IDLE_MS`` without a record; a notification the stack cannot take
+(``OSError(ENOMEM)``: its buffers are full) is retried until ``NOTIFY_STALL_MS``. When a
+connection ends, its session, buffers and queued messages are dropped and advertising resumes.
+
+Advertising is frugal: every ``ADV_SLOW_US`` (1022.5 ms, an interval Apple's accessory
+guidelines list, so phones find it fast enough) and every ``ADV_FAST_US`` (152.5 ms) for
+``FAST_FOR_MS`` after the wearer opens the pairing window, when a host is actively looking.
+"""
+
+import asyncio
+import time
+
+from logic import ble_ids
+from logic.record_stream import RecordAssembler, prefixed
+
+try:
+    from micropython import const
+except ImportError:
+    def const(x):
+        return x
+
+import bluetooth
+
+_IRQ_CENTRAL_CONNECT = const(1)
+_IRQ_CENTRAL_DISCONNECT = const(2)
+_IRQ_GATTS_WRITE = const(3)
+_IRQ_MTU_EXCHANGED = const(21)
+
+_ENOMEM = const(12)
+_ATT_HEADER = const(3)
+_DEFAULT_MTU = const(23)
+_PREFERRED_MTU = const(247)
+_RX_BUFFER = const(512)
+_INBOX = const(4)
+
+ADV_SLOW_US = const(1022500)
+ADV_FAST_US = const(152500)
+FAST_FOR_MS = const(30000)
+HANDSHAKE_MS = const(10000)
+IDLE_MS = const(60000)
+NOTIFY_STALL_MS = const(3000)
+
+
+class LinkClosed(Exception):
+    """The host went away (or was sent away) while a message was being sent."""
+
+
+class BlePeripheral:
+    """The GATT server, advertising and the per-connection secure session.
+
+    ``ble`` is the ``bluetooth.BLE()`` object (``board.ble``); ``session`` a
+    ``logic.secure_session.DeviceSession`` (it holds the key store and pairing window);
+    ``handshake_ms`` and ``idle_ms`` limit how long a host may stay silent.
+    """
+
+    def __init__(self, ble, device_id, session, handshake_ms=HANDSHAKE_MS, idle_ms=IDLE_MS):
+        self._ble = ble
+        self._handshake_ms = handshake_ms
+        self._idle_ms = idle_ms
+        self._device_id = device_id
+        self._session = session
+        self._flag = asyncio.ThreadSafeFlag()
+        self._send_lock = asyncio.Lock()  # records must not interleave on the notify stream
+        self._inbox_flag = asyncio.Event()
+        self._assembler = RecordAssembler()
+        self._inbox = []
+        self._conn = None
+        self._mtu = _DEFAULT_MTU
+        # written by the IRQ handler, consumed by run()
+        self._irq_connect = None
+        self._irq_disconnect = False
+        self._irq_rx = False
+        self._rx = None
+        self._tx = None
+        self._fast_until = None
+        self.stats_notify_retries = 0
+
+    @property
+    def connected(self):
+        return self._conn is not None
+
+    @property
+    def authenticated(self):
+        return self._conn is not None and self._session.authenticated
+
+    def start(self):
+        """Register the service and advertise. Call once, from the task that will ``run()``."""
+        ble = self._ble
+        ble.active(True)
+        ble.config(gap_name=ble_ids.device_name(self._device_id), mtu=_PREFERRED_MTU)
+        ble.irq(self._irq)
+        ((self._rx, self._tx),) = ble.gatts_register_services((
+            (bluetooth.UUID(ble_ids.SERVICE_UUID), (
+                (bluetooth.UUID(ble_ids.RX_UUID),
+                 bluetooth.FLAG_WRITE | bluetooth.FLAG_WRITE_NO_RESPONSE),
+                (bluetooth.UUID(ble_ids.TX_UUID), bluetooth.FLAG_NOTIFY),
+            )),
+        ))
+        ble.gatts_set_buffer(self._rx, _RX_BUFFER, True)
+        self._advertise()
+
+    def pairing_window_opened(self):
+        """The wearer opened the pairing window: advertise fast for a while."""
+        self._fast_until = time.ticks_add(time.ticks_ms(), FAST_FOR_MS)
+        if self._tx is not None and self._conn is None:  # started and not connected
+            self._advertise()
+
+    def _advertise(self):
+        interval = ADV_SLOW_US
+        if self._fast_until is not None:
+            if time.ticks_diff(self._fast_until, time.ticks_ms()) > 0:
+                interval = ADV_FAST_US
+            else:
+                self._fast_until = None
+        self._ble.gap_advertise(interval, adv_data=ble_ids.advertising_data(),
+                                resp_data=ble_ids.scan_response_data(self._device_id))
+
+    def _irq(self, event, data):
+        # Runs in IRQ/scheduler context: record and signal only.
+        if event == _IRQ_CENTRAL_CONNECT:
+            self._irq_connect = data[0]
+        elif event == _IRQ_CENTRAL_DISCONNECT:
+            if data[0] == self._irq_connect:  # came and went before run() saw it
+                self._irq_connect = None
+            self._irq_disconnect = True
+        elif event == _IRQ_GATTS_WRITE:
+            if data[1] == self._rx:
+                self._irq_rx = True
+        elif event == _IRQ_MTU_EXCHANGED:
+            self._mtu = data[1]
+        self._flag.set()
+
+    async def run(self):
+        """The peripheral's task: connections, incoming records, timeouts. Never returns."""
+        while True:
+            limit = self._idle_ms if self.authenticated else self._handshake_ms
+            try:
+                await asyncio.wait_for_ms(self._flag.wait(), limit)
+            except asyncio.TimeoutError:
+                if self._conn is not None:
+                    self._ble.gap_disconnect(self._conn)  # silent or stuck host
+                elif self._fast_until is not None:
+                    self._advertise()  # back to the slow interval once the fast period ends
+                continue
+            if self._irq_disconnect:
+                self._irq_disconnect = False
+                self._irq_rx = False
+                self._drop()
+            if self._irq_connect is not None:
+                self._conn = self._irq_connect
+                self._irq_connect = None
+                self._session.reset()
+                self._assembler.clear()
+            if self._irq_rx:
+                self._irq_rx = False
+                await self._take_writes()
+
+    def _drop(self):
+        """A connection ended: free its state and advertise again."""
+        self._conn = None
+        self._mtu = _DEFAULT_MTU
+        self._session.reset()
+        self._assembler.clear()
+        self._inbox.clear()
+        self._inbox_flag.set()  # wake a receive() so it sees the link is gone
+        self._advertise()
+
+    async def _take_writes(self):
+        data = self._ble.gatts_read(self._rx)
+        if self._conn is None:
+            return
+        pos = 0
+        while pos < len(data):
+            pos += self._assembler.feed(memoryview(data)[pos:])
+            while True:
+                try:
+                    record = self._assembler.next_record()
+                except ValueError:
+                    self._ble.gap_disconnect(self._conn)  # a broken stream: start over
+                    return
+                if record is None:
+                    break
+                await self._on_record(record)
+                if self._conn is None:
+                    return
+
+    async def _on_record(self, record):
+        reply, message = self._session.on_record(record, time.ticks_ms())
+        if reply is not None:
+            try:
+                await self._send_record(reply)
+            except LinkClosed:
+                return
+        if self._session.closed:
+            self._ble.gap_disconnect(self._conn)
+            return
+        if message is not None and len(self._inbox) < _INBOX:
+            self._inbox.append(message)
+            self._inbox_flag.set()
+
+    async def receive(self, timeout_ms):
+        """The next protocol message from the authenticated host, or ``None`` on timeout."""
+        deadline = time.ticks_add(time.ticks_ms(), timeout_ms)
+        while not self._inbox:
+            left = time.ticks_diff(deadline, time.ticks_ms())
+            if left <= 0:
+                return None
+            self._inbox_flag.clear()
+            try:
+                await asyncio.wait_for_ms(self._inbox_flag.wait(), left)
+            except asyncio.TimeoutError:
+                return None
+        return self._inbox.pop(0)
+
+    async def send(self, message):
+        """Seal ``message`` and notify it to the host; ``LinkClosed`` if the host is gone."""
+        if not self.authenticated:
+            raise LinkClosed()
+        await self._send_record(self._session.seal(message))
+
+    async def _send_record(self, record):
+        async with self._send_lock:
+            await self._notify_all(record)
+
+    async def _notify_all(self, record):
+        conn = self._conn
+        data = memoryview(prefixed(record))
+        chunk = self._mtu - _ATT_HEADER
+        pos = 0
+        while pos < len(data):
+            piece = data[pos:pos + chunk]
+            waited = 0
+            while True:
+                if self._conn != conn:
+                    raise LinkClosed()
+                try:
+                    self._ble.gatts_notify(conn, self._tx, piece)
+                    break
+                except OSError as error:
+                    if error.args[0] != _ENOMEM or waited >= NOTIFY_STALL_MS:
+                        if self._conn == conn:
+                            self._ble.gap_disconnect(conn)
+                        raise LinkClosed()
+                    # The stack's buffers are full: wait for them to drain, do not drop.
+                    self.stats_notify_retries += 1
+                    await asyncio.sleep_ms(5)
+                    waited += 5
+            pos += chunk

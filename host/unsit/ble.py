@@ -1,0 +1,335 @@
+"""Bluetooth LE to the clip: scanning, pairing and the encrypted :class:`Transport`.
+
+Written against bleak's public API only (``BleakScanner``, ``BleakClient``). The device's
+GATT service (``logic.ble_ids``) has a write characteristic (host -> device) and a notify
+characteristic (device -> host) carrying length-prefixed records of the secure session
+(``logic.secure_session``), cut to the negotiated MTU. :class:`BleTransport` authenticates
+with the pairing key before the first request and then carries protocol messages sealed
+(AES-CTR + HMAC), so ``unsit.client`` uses it exactly like the serial transport.
+
+Failures become one-line :class:`~unsit.errors.UnsitError`\\ s: Bluetooth off, the device
+out of range (after ``CONNECT_ATTEMPTS`` tries with a pause, since a first connection
+attempt over the air often fails transiently), a refused key, a link lost mid-transfer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bleak import BleakClient, BleakScanner
+from bleak.backends.characteristic import BleakGATTCharacteristic
+from bleak.backends.device import BLEDevice
+from bleak.backends.scanner import AdvertisementData
+from bleak.exc import BleakBluetoothNotAvailableError, BleakError
+
+from unsit.aes_block import aes_ecb
+from unsit.errors import UnsitError
+from unsit.keys import KeyRing, PairedDevice
+from unsit.transport import LinkLost, LinkTimeout, Transport, TransportError
+from unsit_firmware.logic import ble_ids, secure_session
+from unsit_firmware.logic.record_stream import RecordAssembler, prefixed
+
+if TYPE_CHECKING:
+    from unsit.sync import Progress, SyncReport
+
+SCAN_S = 5.0
+CONNECT_S = 10.0
+CONNECT_ATTEMPTS = 3
+RETRY_PAUSE_S = 1.0
+HANDSHAKE_S = 5.0
+PAIR_S = 20.0          # the device's key agreement takes seconds on a small MCU
+MAX_RECORD = 64 * 1024
+
+
+class BluetoothUnavailable(UnsitError):
+    """No usable Bluetooth on this computer (off, absent or not allowed)."""
+
+
+class DeviceNotFound(UnsitError):
+    """The device is not advertising nearby (out of range, asleep, or busy with a host)."""
+
+
+class AccessRefused(UnsitError):
+    """The device refused this computer (not paired, wrong key, pairing window closed)."""
+
+
+@dataclass(frozen=True)
+class FoundDevice:
+    name: str
+    address: str
+    rssi: int
+    paired: bool
+
+
+def _unavailable(error: BleakBluetoothNotAvailableError) -> BluetoothUnavailable:
+    return BluetoothUnavailable(
+        f"Bluetooth is not available ({error}): turn it on, or use --port for USB")
+
+
+async def scan(timeout: float = SCAN_S, keyring: KeyRing | None = None) -> list[FoundDevice]:
+    """unsit devices advertising nearby, strongest signal first."""
+    try:
+        found = await BleakScanner.discover(timeout=timeout, return_adv=True,
+                                            service_uuids=[ble_ids.SERVICE_UUID])
+    except BleakBluetoothNotAvailableError as error:
+        raise _unavailable(error) from None
+    except BleakError as error:
+        raise TransportError(f"scanning failed: {error}") from None
+    paired = {d.name for d in keyring.devices()} if keyring is not None else set()
+    devices = []
+    for device, adv in found.values():
+        name = adv.local_name or device.name or ""
+        if not name.startswith(ble_ids.NAME_PREFIX):
+            continue
+        devices.append(FoundDevice(name, device.address, adv.rssi, name in paired))
+    return sorted(devices, key=lambda d: -d.rssi)
+
+
+async def find(name_or_address: str, timeout: float = SCAN_S) -> FoundDevice:
+    """The advertising device with that name (``unsit-1a2b``) or address, as soon as seen."""
+    wanted = name_or_address.lower()
+    seen: asyncio.Future[FoundDevice] = asyncio.get_running_loop().create_future()
+
+    def detected(device: BLEDevice, adv: AdvertisementData) -> None:
+        name = adv.local_name or device.name or ""
+        if wanted in (name.lower(), device.address.lower()) and not seen.done():
+            seen.set_result(FoundDevice(name, device.address, adv.rssi, False))
+
+    try:
+        async with BleakScanner(detected, service_uuids=[ble_ids.SERVICE_UUID]):
+            return await asyncio.wait_for(seen, timeout)
+    except BleakBluetoothNotAvailableError as error:
+        raise _unavailable(error) from None
+    except BleakError as error:
+        raise TransportError(f"scanning failed: {error}") from None
+    except TimeoutError:
+        raise DeviceNotFound(f"{name_or_address} is not advertising nearby: is it in range "
+                             "and awake (a paired host may already be connected)?") from None
+
+
+class RecordLink:
+    """Records over the two characteristics of one connected device."""
+
+    def __init__(self, address: str, description: str) -> None:
+        self.address = address
+        self.description = description
+        self._client: BleakClient | None = None
+        self._records: asyncio.Queue[bytes | BaseException] = asyncio.Queue()
+        self._assembler = RecordAssembler(MAX_RECORD)
+        self._rx: BleakGATTCharacteristic | None = None
+        self.bytes_in = 0
+        self.bytes_out = 0
+
+    async def connect(self) -> None:
+        last: Exception | None = None
+        for attempt in range(CONNECT_ATTEMPTS):
+            if attempt:
+                await asyncio.sleep(RETRY_PAUSE_S)
+            client = BleakClient(self.address, timeout=CONNECT_S,
+                                 disconnected_callback=self._on_disconnect)
+            try:
+                await client.connect()
+                self._rx = client.services.get_characteristic(ble_ids.RX_UUID)
+                if self._rx is None:
+                    await client.disconnect()
+                    raise TransportError(f"{self.description} is not an unsit device")
+                await client.start_notify(ble_ids.TX_UUID, self._on_notify)
+            except BleakBluetoothNotAvailableError as error:
+                raise _unavailable(error) from None
+            except (BleakError, TimeoutError, OSError) as error:
+                last = error
+                continue
+            self._client = client
+            return
+        raise DeviceNotFound(f"cannot connect to {self.description} after {CONNECT_ATTEMPTS} "
+                             f"tries ({last}): is it in range and awake?")
+
+    async def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None and client.is_connected:
+            try:
+                await client.disconnect()
+            except BleakError:
+                pass
+
+    def _on_disconnect(self, client: BleakClient) -> None:
+        self._client = None
+        self._records.put_nowait(LinkLost(f"{self.description}: Bluetooth link lost"))
+
+    def _on_notify(self, characteristic: BleakGATTCharacteristic, data: bytearray) -> None:
+        self.bytes_in += len(data)
+        view = memoryview(data)
+        try:
+            while view:
+                view = view[self._assembler.feed(view):]
+                while (record := self._assembler.next_record()) is not None:
+                    self._records.put_nowait(record)
+        except ValueError as error:
+            self._records.put_nowait(LinkLost(f"{self.description}: broken stream ({error})"))
+
+    async def send(self, record: bytes) -> None:
+        client = self._client
+        if client is None or self._rx is None:
+            raise LinkLost(f"{self.description} is not connected")
+        data = prefixed(record)
+        size = max(20, client.mtu_size - 3)
+        try:
+            for pos in range(0, len(data), size):
+                await client.write_gatt_char(self._rx, data[pos:pos + size], response=True)
+        except BleakError as error:
+            raise LinkLost(f"{self.description}: write failed ({error})") from None
+        self.bytes_out += len(data)
+
+    async def receive(self, timeout: float) -> bytes:
+        try:
+            item = await asyncio.wait_for(self._records.get(), timeout)
+        except TimeoutError:
+            raise LinkTimeout(f"no answer from {self.description} within {timeout:g} s") from None
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+
+def _refused(error: secure_session.SessionError) -> AccessRefused:
+    hint = " (run 'unsit pair')" if error.code in (secure_session.NOT_PAIRED,
+                                                    secure_session.BAD_AUTH) else ""
+    return AccessRefused(f"{error}{hint}")
+
+
+class BleTransport(Transport):
+    """Protocol messages to one paired device over an authenticated, encrypted BLE session."""
+
+    max_message = 1024
+
+    def __init__(self, address: str, paired: PairedDevice, host_id: bytes) -> None:
+        self.paired = paired
+        self.description = f"{paired.name} (BLE)"
+        self._link = RecordLink(address, self.description)
+        self._session = secure_session.HostSession(host_id, aes_ecb, secrets.token_bytes)
+        self._lock = asyncio.Lock()
+
+    @property
+    def bytes_in(self) -> int:
+        return self._link.bytes_in
+
+    @property
+    def bytes_out(self) -> int:
+        return self._link.bytes_out
+
+    async def open(self) -> None:
+        await self._link.connect()
+        try:
+            await self._link.send(self._session.hello())
+            challenge = await self._link.receive(HANDSHAKE_S)
+            await self._link.send(self._session.answer(challenge, self.paired.key))
+            self._session.welcome(await self._link.receive(HANDSHAKE_S))
+        except secure_session.SessionError as error:
+            await self._link.close()
+            raise _refused(error) from None
+        except BaseException:
+            await self._link.close()
+            raise
+
+    async def close(self) -> None:
+        await self._link.close()
+
+    async def request(self, message: bytes, timeout: float) -> bytes:
+        channel = self._session.channel
+        if channel is None:
+            raise LinkLost(f"{self.description} is not open")
+        async with self._lock:
+            await self._link.send(channel.seal(message))
+            return await self._next(timeout)
+
+    async def receive(self, timeout: float) -> bytes:
+        if self._session.channel is None:
+            raise LinkLost(f"{self.description} is not open")
+        async with self._lock:
+            return await self._next(timeout)
+
+    async def _next(self, timeout: float) -> bytes:
+        """The next sealed message from the device, opened; the session ends on any fault."""
+        channel = self._session.channel
+        assert channel is not None
+        record = await self._link.receive(timeout)
+        try:
+            secure_session.check_error(record)
+            return channel.open(record)
+        except secure_session.SessionError as error:
+            await self._link.close()
+            raise TransportError(f"{self.description}: {error}") from None
+
+
+async def connect(name_or_id: str | None, keyring: KeyRing,
+                  timeout: float = SCAN_S) -> BleTransport:
+    """An unopened transport to a paired device (the only one when ``name_or_id`` is None).
+
+    This is the hook ``unsit sync`` uses for Bluetooth: ``async with await connect(...)``.
+    """
+    devices = keyring.devices()
+    if name_or_id is not None:
+        chosen = keyring.find(name_or_id)
+        if chosen is None:
+            raise UnsitError(f"{name_or_id} is not paired with this computer (run 'unsit pair')",
+                             exit_code=2)
+    elif len(devices) == 1:
+        chosen = devices[0]
+    elif not devices:
+        raise UnsitError("no device is paired with this computer (run 'unsit pair')",
+                         exit_code=2)
+    else:
+        names = ", ".join(d.name for d in devices)
+        raise UnsitError(f"several devices are paired ({names}): name one", exit_code=2)
+    found = await find(chosen.name, timeout)
+    if found.address != chosen.address:
+        keyring.add(PairedDevice(chosen.device_id, chosen.name, chosen.key, found.address))
+    return BleTransport(found.address, chosen, keyring.host_id)
+
+
+async def sync_ble(name_or_id: str | None, db: Path | str | None,
+                   progress: Progress | None = None, **options: object) -> SyncReport:
+    """``unsit sync`` over Bluetooth: the paired clip (the only one when ``name_or_id`` is
+    None) into the store ``db``; the BLE counterpart of ``unsit.sync.sync_serial``."""
+    from unsit.store import open_store
+    from unsit.sync import sync_device
+
+    transport = await connect(name_or_id, KeyRing())
+    store = open_store(db)
+    try:
+        async with transport as link:
+            return await sync_device(link, store, progress=progress, **options)  # type: ignore[arg-type]
+    finally:
+        store.close()
+
+
+async def pair(name_or_address: str | None, keyring: KeyRing,
+               timeout: float = SCAN_S) -> PairedDevice:
+    """Pair over BLE with a device whose pairing window is open; the key goes in ``keyring``."""
+    if name_or_address is None:
+        found_all = await scan(timeout)
+        if not found_all:
+            raise DeviceNotFound("no unsit device is advertising nearby")
+        if len(found_all) > 1:
+            names = ", ".join(d.name for d in found_all)
+            raise UnsitError(f"several devices nearby ({names}): name one", exit_code=2)
+        found = found_all[0]
+    else:
+        found = await find(name_or_address, timeout)
+    link = RecordLink(found.address, f"{found.name} (BLE)")
+    session = secure_session.HostSession(keyring.host_id, aes_ecb, secrets.token_bytes)
+    await link.connect()
+    try:
+        await link.send(session.pair_request())
+        key = session.paired(await link.receive(PAIR_S))
+    except secure_session.SessionError as error:
+        raise _refused(error) from None
+    finally:
+        await link.close()
+    assert session.device_id is not None
+    device = PairedDevice(session.device_id, found.name, key, found.address)
+    keyring.add(device)
+    return device

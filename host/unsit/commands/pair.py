@@ -1,0 +1,45 @@
+"""``unsit pair [NAME]``: pair this computer with a clip over Bluetooth LE.
+
+The wearer first opens the pairing window on the clip (the gesture in the user guide); the
+clip and this computer then agree on a secret key, which is kept in this computer's key file
+(``unsit.keys``). Without NAME the one clip advertising nearby is used. With ``--port`` the
+pairing goes over the USB cable instead, with no window needed (``--port auto`` finds the
+clip on USB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from unsit import ble
+from unsit.keys import KeyRing
+from unsit.usb_pairing import pair_usb
+
+NAME = "pair"
+HELP = "Pair this computer with a clip (open the pairing window on the clip first)."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", nargs="?", metavar="NAME",
+                        help="the clip's name (unsit-XXXX) or address (default: the only one nearby)")
+    parser.add_argument("--port", metavar="PATH",
+                        help="pair over this USB serial port instead ('auto': find it)")
+    parser.add_argument("--time", type=float, default=ble.SCAN_S, metavar="S",
+                        help=f"how long to look for the clip, in seconds (default {ble.SCAN_S:g})")
+
+
+async def run_async(args: argparse.Namespace) -> int:
+    keyring = KeyRing()
+    if args.port is not None:
+        print("Pairing over USB...")
+        device = await pair_usb(None if args.port == "auto" else args.port, keyring)
+    else:
+        print("Pairing... (the clip's pairing window must be open)")
+        device = await ble.pair(args.name, keyring, args.time)
+    print(f"Paired with {device.name} (id {device.device_id}). Key saved in {keyring.path}.")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    return asyncio.run(run_async(args))

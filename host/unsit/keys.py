@@ -1,0 +1,110 @@
+"""The keys this computer shares with the clips it paired with.
+
+One JSON file in the user's data directory (``keys.json`` beside the log database; the
+``UNSIT_KEYS`` environment variable names another file, for tests and multiple users). It
+holds this computer's random host id, which the device uses to look up the key, and for each
+paired device its id, name, last Bluetooth address and 32-byte key (hex). The file is
+written atomically and readable by its owner only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import platformdirs
+
+from unsit.errors import UnsitError
+
+HOST_ID_SIZE = 8
+
+
+@dataclass(frozen=True)
+class PairedDevice:
+    device_id: str      # 8 hex digits
+    name: str           # unsit-XXXX
+    key: bytes
+    address: str = ""   # last Bluetooth address seen ("" if paired over USB only)
+
+
+def default_path() -> Path:
+    override = os.environ.get("UNSIT_KEYS")
+    if override:
+        return Path(override)
+    return Path(platformdirs.user_data_dir("unsit", appauthor=False)) / "keys.json"
+
+
+class KeyRing:
+    """Read-modify-write access to the key file."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path is not None else default_path()
+        self._host_id = b""
+        self._devices: dict[str, PairedDevice] = {}
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            data = json.loads(self.path.read_text())
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError) as error:
+            raise UnsitError(f"cannot read the key file {self.path}: {error}") from None
+        try:
+            self._host_id = bytes.fromhex(data["host_id"])
+            for entry in data.get("devices", []):
+                entry["key"] = bytes.fromhex(entry["key"])
+                device = PairedDevice(**entry)
+                self._devices[device.device_id] = device
+        except (KeyError, TypeError, ValueError) as error:
+            raise UnsitError(f"the key file {self.path} is damaged ({error}); "
+                             "remove it and pair again") from None
+
+    @property
+    def host_id(self) -> bytes:
+        """This computer's id, created (and saved) on first use."""
+        if not self._host_id:
+            self._host_id = secrets.token_bytes(HOST_ID_SIZE)
+            self._save()
+        return self._host_id
+
+    def devices(self) -> list[PairedDevice]:
+        return sorted(self._devices.values(), key=lambda d: d.name)
+
+    def get(self, device_id: str) -> PairedDevice | None:
+        return self._devices.get(device_id)
+
+    def find(self, name_or_id: str) -> PairedDevice | None:
+        """A paired device by id, name (any case) or address."""
+        wanted = name_or_id.lower()
+        for device in self._devices.values():
+            if wanted in (device.device_id.lower(), device.name.lower(), device.address.lower()):
+                return device
+        return None
+
+    def add(self, device: PairedDevice) -> None:
+        self._devices[device.device_id] = device
+        self._save()
+
+    def forget(self, device_id: str) -> bool:
+        removed = self._devices.pop(device_id, None) is not None
+        if removed:
+            self._save()
+        return removed
+
+    def _save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        entries = []
+        for device in self.devices():
+            entry = asdict(device)
+            entry["key"] = device.key.hex()
+            entries.append(entry)
+        text = json.dumps({"host_id": self._host_id.hex(), "devices": entries}, indent=2)
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(text + "\n")
+        os.replace(tmp, self.path)

@@ -1,0 +1,90 @@
+"""The BLE test world: a bumble link, the central behind bleak, the firmware under MicroPython.
+
+Used by the fixtures in conftest.py and by benchmarks/bench_ble.py. :func:`use_bumble_for_bleak`
+points bleak's platform backend lookup at ``bleak_bumble`` so ``BleakScanner()`` and
+``BleakClient(address)`` in ``unsit.ble`` run over the link unmodified.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import bleak
+from bumble.link import LocalLink
+
+from ble_bridge import PeripheralBridge
+from ble_link import CENTRAL_ADDRESS, make_device
+from bleak_bumble import BumbleClient, BumbleScanner
+from unsit.micropython_runner import micropython_command, micropython_env
+
+HERE = Path(__file__).resolve().parent
+FIRMWARE = HERE.parents[1] / "firmware"
+MPY = HERE / "mpy"
+DEVICE_ID = "0a1b2c3d"
+
+
+class BleWorld:
+    """The link, the central behind bleak, and (once started) one firmware process."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.link = LocalLink()
+        self.central = make_device(self.link, "central", CENTRAL_ADDRESS, scanner=True)
+        self.bridge: PeripheralBridge | None = None
+        self.process: asyncio.subprocess.Process | None = None
+        self.output: list[str] = []
+        self.keystore = tmp / "device-keys.bin"
+        self._pump: asyncio.Task[None] | None = None
+
+    async def start_firmware(self, window_ms: int = 0, notify_capacity: int = 8,
+                             notify_interval_s: float = 0.0,
+                             script: str = "ble_echo_main.py",
+                             extra_env: dict[str, str] | None = None,
+                             pass_fds: tuple[int, ...] = (),
+                             handshake_ms: int = 0) -> PeripheralBridge:
+        """Start (or restart) the firmware; returns once it advertises."""
+        await self.stop_firmware()
+        self.bridge = PeripheralBridge(self.link, notify_capacity,
+                                       notify_interval_s=notify_interval_s)
+        port = await self.bridge.start()
+        env = micropython_env([FIRMWARE, MPY])
+        env.update(UNSIT_BLE_BRIDGE_PORT=str(port), UNSIT_KEYSTORE=str(self.keystore),
+                   UNSIT_DEVICE_ID=DEVICE_ID, UNSIT_WINDOW_MS=str(window_ms),
+                   UNSIT_HANDSHAKE_MS=str(handshake_ms), **(extra_env or {}))
+        self.process = await asyncio.create_subprocess_exec(
+            *micropython_command([str(MPY / script)], heapsize="1M"), env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, pass_fds=pass_fds)
+        self._pump = asyncio.create_task(self._read_output(self.process))
+        advertising = asyncio.create_task(self.bridge.advertising.wait())
+        await asyncio.wait([advertising, self._pump], timeout=60,
+                           return_when=asyncio.FIRST_COMPLETED)
+        if not advertising.done():
+            advertising.cancel()
+            raise AssertionError("firmware did not advertise:\n" + "".join(self.output))
+        return self.bridge
+
+    async def _read_output(self, process: asyncio.subprocess.Process) -> None:
+        assert process.stdout is not None
+        async for line in process.stdout:
+            self.output.append(line.decode(errors="replace"))
+
+    async def stop_firmware(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+        if self._pump is not None:
+            await asyncio.wait_for(self._pump, 5)
+            self._pump = None
+        if self.bridge is not None:
+            await self.bridge.stop()
+            self.bridge = None
+
+    def firmware_alive(self) -> bool:
+        return self.process is not None and self.process.returncode is None
+
+
+def use_bumble_for_bleak(setattr=setattr) -> None:
+    """Make bleak build bumble-backed scanners and clients (``setattr`` may be monkeypatch's)."""
+    setattr(bleak, "get_platform_scanner_backend_type", lambda: (BumbleScanner, "bumble"))
+    setattr(bleak, "get_platform_client_backend_type", lambda: (BumbleClient, "bumble"))

@@ -1,0 +1,48 @@
+"""``unsit scan``, ``pair`` and ``forget`` over the software radio, and the clear failures."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from bleak_bumble import use_central
+from ble_world import DEVICE_ID, BleWorld
+from unsit import ble
+from unsit.commands import forget, pair, scan
+from unsit.errors import UnsitError
+from unsit.keys import KeyRing
+
+NAME = "unsit-" + DEVICE_ID[-4:]
+
+
+async def test_scan_pair_scan_forget(ble_world: BleWorld, capsys: pytest.CaptureFixture[str]) -> None:
+    await ble_world.start_firmware(window_ms=60_000)
+    assert await scan.run_async(argparse.Namespace(time=0.5)) == 0
+    assert f"{NAME}  F0:0D:00:00:00:01  -50 dBm  not paired" in capsys.readouterr().out
+    assert await pair.run_async(argparse.Namespace(name=None, port=None, time=1.0)) == 0
+    assert f"Paired with {NAME} (id {DEVICE_ID})" in capsys.readouterr().out
+    assert await scan.run_async(argparse.Namespace(time=0.5)) == 0
+    assert "-50 dBm  paired" in capsys.readouterr().out
+    assert forget.run(argparse.Namespace(name=NAME.lower(), all=False)) == 0
+    assert KeyRing().devices() == []
+    with pytest.raises(UnsitError, match="not paired"):
+        forget.run(argparse.Namespace(name=NAME, all=False))
+
+
+async def test_bluetooth_off_is_one_clear_error(ble_world: BleWorld) -> None:
+    use_central(None)
+    with pytest.raises(ble.BluetoothUnavailable, match="turn it on"):
+        await ble.scan(0.2)
+
+
+async def test_device_out_of_range(ble_world: BleWorld, capsys: pytest.CaptureFixture[str]) -> None:
+    assert await scan.run_async(argparse.Namespace(time=0.3)) == 1
+    assert "No unsit device found" in capsys.readouterr().out
+    with pytest.raises(ble.DeviceNotFound, match="not advertising nearby"):
+        await ble.pair(NAME, KeyRing(), timeout=0.3)
+
+
+async def test_connecting_needs_a_pairing_first(ble_world: BleWorld) -> None:
+    with pytest.raises(UnsitError, match="no device is paired"):
+        await ble.connect(None, KeyRing())

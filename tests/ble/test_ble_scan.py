@@ -1,0 +1,17 @@
+"""Scanning finds the clip by its service UUID and shows its name and signal strength."""
+
+from __future__ import annotations
+
+from ble_world import BleWorld, DEVICE_ID
+from unsit import ble
+from unsit.keys import KeyRing
+
+
+async def test_scan_finds_the_advertising_device(ble_world: BleWorld) -> None:
+    bridge = await ble_world.start_firmware()
+    found = await ble.scan(timeout=0.5, keyring=KeyRing())
+    assert [d.name for d in found] == ["unsit-" + DEVICE_ID[-4:]]
+    assert found[0].rssi < 0 and not found[0].paired
+    assert found[0].address == "F0:0D:00:00:00:01"
+    assert bridge.advertised_interval_us == 1022500
+    assert ble_world.firmware_alive()
