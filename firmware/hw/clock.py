@@ -1,0 +1,30 @@
+"""The board's clock: monotonic ``ticks_ms`` and UTC from the MCU's RTC.
+
+API: MicroPython ``time.ticks_ms``, ``time.time``, ``time.gmtime`` and
+``machine.RTC().datetime((y, m, d, weekday, h, m, s, subseconds))``. Ports differ in epoch
+(1970 or 2000: ``gmtime(0)`` tells), so UTC is computed from the epoch found. The RTC keeps
+running through soft resets and (ESP32) deep sleep but not through power loss: a clock that
+reads before 2024 is taken as never set.
+"""
+
+import time
+
+_Y2000 = 946684800  # seconds from 1970 to 2000
+_VALID_FROM = 1704067200  # 2024-01-01: anything earlier was never set
+
+
+class RtcClock:
+    def __init__(self, rtc):
+        self._rtc = rtc
+        self._epoch = _Y2000 if time.gmtime(0)[0] == 2000 else 0
+
+    def ticks_ms(self):
+        return time.ticks_ms()
+
+    def time(self):
+        utc = time.time() + self._epoch
+        return utc if utc >= _VALID_FROM else None
+
+    def set_time(self, utc_s):
+        t = time.gmtime(utc_s - self._epoch)
+        self._rtc.datetime((t[0], t[1], t[2], t[6], t[3], t[4], t[5], 0))
