@@ -11,7 +11,7 @@ import argparse
 import sys
 
 NAME = "eval"
-HELP = "score the posture detector and the baselines on a labelled data set (HAPT)"
+HELP = "Score the posture detector and the baselines on a labelled data set (HAPT)."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
             import agcounts  # noqa: F401
         except ImportError:
             raise UnsitError("the ActiGraph baseline needs the 'agcounts' package "
-                             "(pip install agcounts==0.2.6), or use --no-baselines") from None
+                             "(pip install 'unsit[eval]'), or use --no-baselines") from None
 
     def progress(message: str) -> None:
         if sys.stderr.isatty():
