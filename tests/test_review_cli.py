@@ -177,3 +177,36 @@ def test_report_writes_one_file(db: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stderr == f"wrote {out} (2026-02-24 to 2026-03-02)\n"
     assert out.read_text(encoding="utf-8").count('<svg class="strip"') == 7
+
+
+def test_another_programs_database_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    import sqlite3
+
+    foreign = tmp_path / "notes.sqlite"
+    conn = sqlite3.connect(foreign)
+    conn.execute("CREATE TABLE notes (body TEXT)")
+    conn.commit()
+    conn.close()
+    before = foreign.read_bytes()
+    for command in REVIEW:
+        extra = ("--format", "csv") if command == "export" else ()
+        done = unsit(command, "--db", str(foreign), *extra)
+        assert done.returncode == 2, (command, done.stderr)
+        assert "is not an unsit store" in done.stderr and "Traceback" not in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
+    assert foreign.read_bytes() == before
+
+
+def test_a_store_damaged_past_its_first_page_is_one_clear_line(db: Path) -> None:
+    data = bytearray(db.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    assert len(data) > 2 * page, "the office day must fill more than one page"
+    data[page:] = bytes((i * 37 + 11) & 0xFF for i in range(len(data) - page))
+    db.write_bytes(bytes(data))
+    for command in ("summary", "export"):
+        extra = ("--format", "json") if command == "export" else ()
+        done = unsit(command, "--db", str(db), "--days", "3", *extra)
+        assert done.returncode != 0, (command, done.stdout)
+        assert "Traceback" not in done.stderr
+        assert "damaged" in done.stderr or "cannot read" in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
+import sqlite3
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -61,6 +62,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UnsitError as error:
         print(f"unsit {args.command}: error: {error}", file=sys.stderr)
         return error.exit_code
+    except sqlite3.DatabaseError as error:
+        # Found mid-query: pages of the store's file are damaged (the check at open passed).
+        print(f"unsit {args.command}: error: the store is damaged ({error}); keep a copy of "
+              "the file, then 'sqlite3 FILE .recover' or sync into a new --db", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"unsit {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -26,7 +26,29 @@ def open_review_db(path: str | Path | None) -> sqlite3.Connection:
     target = default_path() if path is None else Path(path).expanduser()
     if not target.is_file():
         raise UnsitError(f"no store at {target}: run 'unsit sync' first or pass --db PATH", 2)
-    return open_store(target).conn
+    try:
+        probe = sqlite3.connect(f"{target.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            version = _schema_version(probe)
+        finally:
+            probe.close()
+    except sqlite3.DatabaseError as error:
+        raise UnsitError(f"cannot read {target} as the unsit store: {error}", 2) from None
+    if version is None:
+        # Reviewing writes nothing, so another program's database is refused, not converted.
+        raise UnsitError(f"{target} is not an unsit store (no unsit tables in it)", 2)
+    return open_store(target).conn  # a store of an older unsit is brought up to date here
+
+
+def _schema_version(conn: sqlite3.Connection) -> int | None:
+    """The store's schema version, or None when the file holds no unsit schema."""
+    has_table = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+    ).fetchone()
+    if not has_table:
+        return None
+    row = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
+    return int(row[0] or 0)
 
 
 def select_devices(conn: sqlite3.Connection, wanted: str | None, only_one: bool = False
