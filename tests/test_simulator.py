@@ -128,8 +128,8 @@ def test_a_bad_setting_is_refused_and_the_old_value_kept(tmp_path: Path) -> None
 
 def test_after_a_power_cut_the_clip_carries_on_from_its_saved_state(tmp_path: Path) -> None:
     # The power is cut during a short stand inside a long sitting bout (30 s: not a break).
-    # The restarted clip relearns the wearer's upright posture from that stand (the detector
-    # keeps no state across a reset) and the coach carries on with the sitting it had counted.
+    # The restarted clip's detector and coach carry on from their last save (the detector
+    # knows the wearer's postures, the coach the sitting it had counted).
     trace = tg.generate("stand 5m\nsit 40m\nstand 40s\nsit 30m\nwalk 3m")
     samples = trace.board_samples()
     cut = (45 * 60 + 5) * 25 + 17

@@ -22,14 +22,35 @@ Tasks:
 - watchdog: feeds ``board.watchdog_feed()`` only while the sampling task makes progress, so a
   hung loop gets the board reset.
 - faults: an exception in a task is logged as ``events.FAULT`` (task id, fault count) and the
-  task starts again after a pause; the coach state and the log survive a reset, and the boot
-  is logged with its reset cause.
+  task starts again after a pause. The boot is logged with its reset cause and flushed at
+  once, so even a board that keeps resetting leaves a trace.
+
+Across a reset (watchdog, crash, power cut): the coach and the detector are saved together,
+every ``SAVE_EVERY_S`` seconds and at shutdown, to ``coach.bin`` and ``detector.bin`` in the
+storage folder (each written to ``.new`` and renamed over the old one, so a cut mid-write
+leaves the previous copy), and restored at boot: the bout's sitting, its reminders and
+snooze, the wearer's upright and sitting postures and the current posture carry on, so the
+first seconds after a boot are not reported as not worn and a sit is not taken for upright.
+A missing or damaged file gives a fresh coach or detector. What a reset loses, at most:
+
+- coaching: the seconds since the last save (``SAVE_EVERY_S``, 5 min) and the time the
+  board was down (a hang: up to the hardware watchdog's timeout, ``hw.boards.WATCHDOG_MS``,
+  after the last feed, plus ``STALL_S`` when the loop still ran but sampling was stuck; then
+  the boot, a second or two). A reminder comes that much later; one played since the last
+  save may play again.
+- the log: records not yet flushed (``FlashLog`` keeps up to 32 in RAM; flushed every
+  ``FLUSH_EVERY_S``, 10 min) and the minutes held back for the not-worn discount (2 minutes
+  and the one in progress): at most about 13 minutes of minute records and the events of
+  that time, plus the time the board was down. While the clip is not worn, the open run of
+  unworn minutes (up to ``flashlog.IDLE_MAX_MIN``, an hour) is in RAM too. Nothing is
+  duplicated: records that were never flushed never had a sequence number on flash, and the
+  numbering carries on from the last one stored.
 
 Power: between FIFO reads the app awaits ``board.wait_samples()``, which on hardware waits for
 the accelerometer's watermark interrupt, so the MCU can sleep for the second it takes the
 FIFO to fill (the asyncio loop has nothing else due); the accelerometer runs in its low-power
 mode at 25 Hz. The log is written in batches (``FlashLog``), not once per second, and the
-coach state is saved every ``SAVE_EVERY_S`` seconds, not on every change.
+state is saved every ``SAVE_EVERY_S`` seconds, not on every change.
 """
 
 import sys
@@ -56,7 +77,7 @@ except ImportError:
 
 RATE_HZ = const(25)
 BATCH = const(25)               # samples per FIFO read: one second
-SAVE_EVERY_S = const(300)       # coach state saved this often (and at shutdown)
+SAVE_EVERY_S = const(300)       # coach and detector saved this often (and at shutdown)
 FLUSH_EVERY_S = const(600)      # the log is flushed at least this often
 WATCHDOG_EVERY_MS = const(1000)
 STALL_S = const(30)             # no sampling progress this long: stop feeding the watchdog
@@ -71,6 +92,7 @@ TASK_SERVICE = const(5)
 TASK_BLE = const(6)
 
 _STATE_FILE = "/coach.bin"
+_DETECTOR_FILE = "/detector.bin"
 
 
 class Device:
@@ -82,7 +104,7 @@ class Device:
         self.settings = Settings()
         load_settings(self.settings, board.storage_dir)
         self.log = FlashLog(board.storage_dir, board.clock)
-        self.detector = Detector(RATE_HZ)
+        self.detector = Detector.restore(RATE_HZ, self._read(_DETECTOR_FILE))
         self.coach = self._restore_coach()
         self.minutes = MinuteLog(self._minute_done, NOT_WORN_AFTER_S // 60 + 2)
         tap_engine = getattr(board.imu, "tap_engine", False)
@@ -107,19 +129,32 @@ class Device:
             ago = 0
         self.log.append_minute(counts, steps, ago)
 
-    def _restore_coach(self):
-        path = self.board.storage_dir + _STATE_FILE
+    def _read(self, name):
         try:
-            with open(path, "rb") as f:
-                return Coach.restore(self.settings, self.emit, f.read())
-        except (OSError, ValueError):
-            return Coach(self.settings, self.emit)
+            with open(self.board.storage_dir + name, "rb") as f:
+                return f.read()
+        except OSError:
+            return None
+
+    def _write(self, name, data):
+        path = self.board.storage_dir + name
+        with open(path + ".new", "wb") as f:
+            f.write(data)
+        replace(path + ".new", path)
+
+    def _restore_coach(self):
+        data = self._read(_STATE_FILE)
+        if data is not None:
+            try:
+                return Coach.restore(self.settings, self.emit, data)
+            except ValueError:
+                pass
+        return Coach(self.settings, self.emit)
 
     def save_state(self):
-        path = self.board.storage_dir + _STATE_FILE
-        with open(path + ".new", "wb") as f:
-            f.write(self.coach.save())
-        replace(path + ".new", path)
+        """Save the detector and the coach; both are restored at the next boot."""
+        self._write(_DETECTOR_FILE, self.detector.save())
+        self._write(_STATE_FILE, self.coach.save())
 
     def save_settings(self):
         """Keep the settings across a reset (call after changing one)."""
@@ -206,7 +241,7 @@ class Device:
                 motor.off()
 
     async def housekeeping(self):
-        """Flush the log and save the coach state now and then."""
+        """Save the coach and the detector, and flush the log, now and then."""
         board = self.board
         while True:
             await board.sleep_ms(SAVE_EVERY_S * 1000)
@@ -236,11 +271,15 @@ class Device:
         await serve(self, self.board.serial)
 
     async def ble_service(self):
-        # Sync over Bluetooth LE (app/ble_service.py); self.ble.open_pairing_window() is
-        # what the wearer's pairing gesture calls.
+        # Sync over Bluetooth LE (app/ble_service.py). The wearer's pairing gesture: switching
+        # the clip on opens the pairing window (once per boot, not when this task restarts
+        # after a fault); BleService also watches board.button where there is one.
         from app.ble_service import BleService
 
+        first = getattr(self, "ble", None) is None
         self.ble = BleService(self)
+        if first:
+            self.ble.at_boot(self.board.reset_cause())
         await self.ble.run()
 
     # -- faults --------------------------------------------------------------------------
@@ -272,6 +311,7 @@ async def run(board):
     """Run the clip on ``board`` until its samples run out (never, on hardware)."""
     device = Device(board)
     device.emit(events.BOOT, board.reset_cause(), FIRMWARE_BUILD)
+    device.log.flush()  # on flash at once: a board that keeps resetting still shows it
     background = [
         asyncio.create_task(device.supervise(TASK_VIBRATION, device.vibration)),
         asyncio.create_task(device.supervise(TASK_HOUSEKEEPING, device.housekeeping)),

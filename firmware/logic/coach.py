@@ -77,7 +77,7 @@ class Coach:
         self._n = 0                 # ring position of the current second
         self._t = -1                # t_s of the last second fed (or of a double tap)
         self._resume_t = -1         # t_s saved before a restore, checked on the next second
-        self._prev_state = SITTING
+        self._prev_state = NOT_WORN    # nothing seen yet: a first NOT_WORN is no taking off
         self.sitting_s = 0
         self.reminders_this_bout = 0   # slots used: reminders played or suppressed
         self._played = 0            # reminders felt this bout (picks the pattern)

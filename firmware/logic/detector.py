@@ -16,8 +16,15 @@ How it decides (docs/detector.md has the reasons, the thresholds and the figures
     disagreement; a fidget that ends in the same posture changes nothing. After lying, the
     wearer sits up before standing up. Walking far from upright means the clip was moved:
     the clusters are learned again.
+
+Across a reset: ``save()`` gives the whole state as ``SAVE_SIZE`` bytes (a fixed little-endian
+layout: version byte, rate, fields, CRC-32) and ``Detector.restore(rate_hz, data)`` carries on
+from them exactly, mid-second included: fed the same samples, the restored detector answers
+every second as the one that was saved would have. Data that is short, long, of another
+version or rate, or damaged gives a fresh detector instead (never an exception).
 """
 
+import struct
 from array import array
 
 from .fixedmath import chord2, isqrt, UNIT
@@ -28,6 +35,11 @@ try:
 except ImportError:
     def const(x):
         return x
+
+try:
+    from binascii import crc32
+except ImportError:  # pragma: no cover - every supported port has binascii.crc32
+    from zlib import crc32
 
 _CLAMP = const(16000)           # mg: keeps x*x + y*y + z*z below 2**30
 # Steps: peaks of magnitude above its baseline.
@@ -59,6 +71,17 @@ _LEARN_CHORD = const(81737)     # 4 degrees: a posture this near its cluster tea
 _ADJUST_CHORD = const(2023580)  # 20 degrees: a new posture while the clip is put on
 _REUP_CHORD = const(1143340)    # 15 degrees: upright from putting on, corrected by walking
 _MOVED_CHORD = const(4495441)   # 30 degrees: walking this far from upright means the clip moved
+
+# Saved state (save/restore). Version, rate_hz, state, steps, flags (``_flags()``), the bout's
+# gesture, samples in the second so far, the last three seconds' steps; since_step, step_now,
+# tick, t_lo, t_hi, disagree, dwell, mag (u16); second, still_since, the second's sums x y z,
+# base16, act, h1, h2, lo, hi, still_run, walk_run, still_s, sat_up_s (i32); anchor, prev
+# (mg), then the unit vectors up, sit, walk, still_u (i16 x 3 each); then the CRC-32 of all
+# that (u32).
+_SAVE_VERSION = const(1)
+_SAVE_FORMAT = "<BBBBHbBBBBHHHHHHHHiiiiiiiiiiiiiii18h"
+_SAVE_BODY = const(123)         # struct.calcsize(_SAVE_FORMAT)
+SAVE_SIZE = const(127)          # the body and its CRC-32
 
 
 class Detector:
@@ -119,6 +142,79 @@ class Detector:
         self._hi = 0
         self._t_lo = 0
         self._t_hi = 0
+
+    # -- surviving a reset ----------------------------------------------------------------
+
+    def _arrays(self):
+        return (self._anchor, self._prev, self._up, self._sit, self._walk, self._still_u)
+
+    def _flags(self):
+        flags = 0
+        bit = 1
+        for on in (self.recalibrated, self._armed, self._off, self._cold, self._moved,
+                   self._has_up, self._up_sure, self._up_walked, self._has_sit,
+                   self._has_walk, self._after_lying, self._has_still):
+            if on:
+                flags |= bit
+            bit <<= 1
+        return flags
+
+    def save(self):
+        """The whole state as ``SAVE_SIZE`` bytes, for ``Detector.restore`` after a reset."""
+        recent = self._recent_steps
+        fields = [
+            _SAVE_VERSION, self.rate_hz, self.state, self.steps, self._flags(),
+            self._bout_gesture, self._n, recent[0], recent[1], recent[2], self._since_step,
+            self._step_now, self._tick, self._t_lo, self._t_hi, self._disagree, self._dwell,
+            self._mag, self.second, self.still_since, self._sx, self._sy, self._sz,
+            self._base16, self._act, self._h1, self._h2, self._lo, self._hi, self._still_run,
+            self._walk_run, self._still_s, self._sat_up_s]
+        for a in self._arrays():
+            fields.extend(a)
+        body = struct.pack(_SAVE_FORMAT, *fields)
+        return body + struct.pack("<I", crc32(body) & 0xFFFFFFFF)
+
+    @classmethod
+    def restore(cls, rate_hz, data):
+        """A detector that carries on from ``save()``'s bytes; a fresh one if they are not."""
+        d = cls(rate_hz)
+        d._load(data)
+        return d
+
+    def _load(self, data):
+        # Everything is checked before anything is set: bad data leaves a fresh detector.
+        if (data is None or len(data) != SAVE_SIZE or data[0] != _SAVE_VERSION
+                or data[1] != self.rate_hz):
+            return False
+        body = memoryview(data)[:_SAVE_BODY]
+        if crc32(body) & 0xFFFFFFFF != struct.unpack_from("<I", data, _SAVE_BODY)[0]:
+            return False
+        v = struct.unpack(_SAVE_FORMAT, body)
+        if v[2] > LYING or v[6] >= self.rate_hz or v[4] >> 12 or not -1 <= v[5] <= 1:
+            return False
+        self.state = v[2]
+        self.steps = v[3]
+        flags = v[4]
+        (self.recalibrated, self._armed, self._off, self._cold, self._moved, self._has_up,
+         self._up_sure, self._up_walked, self._has_sit, self._has_walk, self._after_lying,
+         self._has_still) = [flags >> i & 1 == 1 for i in range(12)]
+        self._bout_gesture = v[5]
+        self._n = v[6]
+        recent = self._recent_steps
+        recent[0] = v[7]
+        recent[1] = v[8]
+        recent[2] = v[9]
+        (self._since_step, self._step_now, self._tick, self._t_lo, self._t_hi, self._disagree,
+         self._dwell, self._mag, self.second, self.still_since, self._sx, self._sy, self._sz,
+         self._base16, self._act, self._h1, self._h2, self._lo, self._hi, self._still_run,
+         self._walk_run, self._still_s, self._sat_up_s) = v[10:33]
+        i = 33
+        for a in self._arrays():  # filled in place: feed() keeps allocating nothing
+            a[0] = v[i]
+            a[1] = v[i + 1]
+            a[2] = v[i + 2]
+            i += 3
+        return True
 
     def feed(self, x, y, z):
         """Take one sample; True when a second is complete and the attributes are updated."""

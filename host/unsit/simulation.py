@@ -6,6 +6,11 @@ milli-g at 25 Hz). The firmware writes its log into the simulated flash folder a
 a clip; :func:`read_log` reads it back with the firmware's own log code
 (``logic.flashlog``, ``logic.records``) and :func:`simulate` turns the records, and the
 motor pulses the board recorded, into a :class:`SimulationResult`.
+
+A board that its watchdog resets is started again: :func:`run_until_end` restarts the
+firmware on the same flash folder where the trace had got to (plus the samples that pass
+while the board boots, :data:`REBOOT_MS`) with reset cause watchdog, until the trace has
+been played; :func:`simulate` runs it that way.
 """
 
 from __future__ import annotations
@@ -31,6 +36,14 @@ from unsit_firmware.logic.states import COUNT, NAMES, NOT_WORN
 RATE_HZ = 25
 SAMPLE_BYTES = 6
 HEAPSIZE = "2M"
+MS_PER_SAMPLE = 1000 // RATE_HZ
+# From a reset to the restarted app's first FIFO read: ROM boot, MicroPython start-up, the
+# firmware's imports and the IMU's set-up (which empties its FIFO). The samples of that time
+# are lost.
+REBOOT_MS = 1500
+MAX_RESETS = 50
+# Fault injection (simboard): each fault is injected once, in the first run only.
+FAULTS = ("UNSIT_SIM_FAULT_AT", "UNSIT_SIM_CUT_AT", "UNSIT_SIM_HANG_AT", "UNSIT_SIM_STALL_AT")
 
 
 def simboard_dir() -> Path:
@@ -76,6 +89,25 @@ class Pulse:
 
 
 @dataclass
+class BoardRun:
+    """One run of the firmware, from a boot to the end of the trace or a watchdog reset."""
+
+    offset: int                 # first trace sample of the run
+    reset_cause: int            # events.RESET_* the board reported at this boot
+    board: dict[str, int]       # its counters (board.txt)
+    pulses: list[Pulse]         # motor pulses, t_s from the trace start
+
+    @property
+    def watchdog_reset(self) -> bool:
+        return self.board.get("reset") == events.RESET_WATCHDOG
+
+    @property
+    def end_s(self) -> float:
+        """Trace second at which the run ended."""
+        return self.board.get("trace_at", self.offset) / RATE_HZ
+
+
+@dataclass
 class SimulationResult:
     trace_s: float
     reminders: list[Reminder] = field(default_factory=list)
@@ -86,6 +118,7 @@ class SimulationResult:
     not_worn_recognised: list[int] = field(default_factory=list)  # t_s of each recognition
     faults: int = 0
     boots: int = 0
+    watchdog_resets: list[float] = field(default_factory=list)   # t_s of each
     pulses: list[Pulse] = field(default_factory=list)
     board: dict[str, int] = field(default_factory=dict)
     run_s: float = 0.0
@@ -178,6 +211,56 @@ def run_firmware(samples: bytes, workdir: Path, start_utc: int | None = None,
         raise UnsitError("the firmware failed under MicroPython (exit %d): %s"
                          % (done.returncode, " | ".join(tail)))
     return done
+
+
+def run_until_end(samples: bytes, workdir: Path, start_utc: int | None = None,
+                  settings: dict[str, int] | None = None, env: dict[str, str] | None = None,
+                  timeout: float = 600) -> list[BoardRun]:
+    """Run the firmware over all of ``samples``, starting it again after each watchdog reset.
+
+    Each restart keeps the flash folder and the clock (an RTC survives a reset) and begins
+    :data:`REBOOT_MS` after the reset; fault injections in ``env`` (:data:`FAULTS`) apply to
+    the first run only.
+    """
+    total = len(samples) // SAMPLE_BYTES
+    runs: list[BoardRun] = []
+    offset = 0
+    cause = events.RESET_POWER_ON
+    run_env = dict(env or {})
+    while True:
+        if len(runs) > MAX_RESETS:
+            raise UnsitError(f"the simulated board was reset more than {MAX_RESETS} times")
+        run_firmware(samples, workdir, start_utc, offset=offset, reset_cause=cause,
+                     settings=settings if not runs else None, env=run_env, timeout=timeout)
+        board, pulses = read_board(workdir)
+        shift = offset / RATE_HZ
+        for pulse in pulses:
+            pulse.t_s += shift
+        run = BoardRun(offset, cause, board, pulses)
+        runs.append(run)
+        if not run.watchdog_reset:
+            return runs
+        offset = board["trace_at"] + -(-REBOOT_MS // MS_PER_SAMPLE)
+        if offset >= total:
+            return runs
+        cause = events.RESET_WATCHDOG
+        run_env = {k: v for k, v in run_env.items() if k not in FAULTS}
+        for name in ("board.txt", "motor.txt"):
+            (workdir / name).unlink(missing_ok=True)
+
+
+def boot_offsets(log: list[tuple[int, int, int, bool, tuple[int, ...]]],
+                 runs: list[BoardRun]) -> dict[int, int]:
+    """Trace second at which each boot of the log began, for records stamped with uptime.
+
+    The last ``len(runs)`` BOOT records of the log are those runs' boots, in order.
+    """
+    boots = [(t, uptime) for _, kind, t, uptime, _ in log if kind == events.BOOT]
+    offsets: dict[int, int] = {}
+    for (t, uptime), run in zip(boots[-len(runs):] if runs else [], runs):
+        if uptime:
+            offsets[records.split_uptime(t)[0]] = run.offset // RATE_HZ
+    return offsets
 
 
 def write_settings(storage: Path, values: dict[str, int]) -> None:
@@ -273,9 +356,25 @@ def simulate(samples: bytes, start_utc: int | None = None, workdir: Path | None 
             progress(f"running the firmware under MicroPython on {trace_s / 3600:.1f} h of "
                      "samples")
         began = time.perf_counter()
-        run_firmware(samples, where, start_utc, settings=settings, env=env)
+        runs = run_until_end(samples, where, start_utc, settings=settings, env=env)
         elapsed = time.perf_counter() - began
-        result = summarise(read_log(where / "storage"), trace_s, start_utc)
-        result.board, result.pulses = read_board(where)
+        log = read_log(where / "storage")
+        result = summarise(log, trace_s, start_utc, boot_offsets(log, runs))
+        result.board = _add_counters(runs)
+        result.pulses = [pulse for run in runs for pulse in run.pulses]
+        result.watchdog_resets = [run.end_s for run in runs if run.watchdog_reset]
         result.run_s = round(elapsed, 2)
     return result
+
+
+_PER_RUN = ("trace_at", "reset")
+
+
+def _add_counters(runs: list[BoardRun]) -> dict[str, int]:
+    """The boards' counters over all runs (samples read, feeds, pulses, ...)."""
+    total: dict[str, int] = {}
+    for run in runs:
+        for key, value in run.board.items():
+            if key not in _PER_RUN:
+                total[key] = total.get(key, 0) + value
+    return total

@@ -25,10 +25,39 @@ Configured by environment variables, set by the host (``unsit.simulation``):
                         would) once, when this many samples have been read
 ``UNSIT_SIM_CUT_AT``    fault injection: the power is cut when this many samples have been
                         read: the interpreter exits at once, nothing is flushed or saved
+``UNSIT_SIM_HANG_AT``   fault injection: when this many samples have been read, the next FIFO
+                        read never returns (the I2C transfer is stuck: the chip holds the bus,
+                        and a bit-banged transfer can wait for it forever, as in
+                        micropython/micropython#15763): the whole asyncio loop is blocked
+``UNSIT_SIM_STALL_AT``  fault injection: when this many samples have been read, the FIFO's
+                        watermark interrupt never comes again (``wait_samples`` never returns)
+                        while time goes on: only the sampling task is stuck
+``UNSIT_SIM_WDT_MS``    the watchdog's timeout in ms (default 60000, as ``hw.boards``)
 
 When the samples run out, ``wait_samples`` raises ``EOFError`` (only the simulator does): the
 app then writes out what it holds and, if a serial port is attached, keeps serving it in real
 time until the process is stopped.
+
+The watchdog (``SimWDT``) follows ``machine.WDT``: the board arms it at the first
+``watchdog_feed()`` (as ``hw.boards`` does) with a timeout fixed at creation; ``feed()``
+restarts the timeout; nothing stops it. When it expires the board resets: nothing more runs,
+nothing is flushed or saved; ``board.txt`` is written with ``reset 3`` (``events.RESET_WATCHDOG``)
+and ``trace_at`` (the trace sample the trace had reached at the reset) and the interpreter
+exits. The host (``unsit.simulation.run_until_end``) then starts the firmware again on the
+same flash folder, from ``trace_at`` plus the samples that pass while the board boots, with
+reset cause watchdog: the trace carries on.
+
+Why the watchdog runs on virtual time, checked where time advances: on a board the WDT is a
+hardware counter that runs whatever the CPU does, which is the whole point: a task stuck in
+a synchronous loop blocks the asyncio loop, the app's watchdog task with it, and only the
+hardware can reset the board. Here the only clock is the virtual one, and it only moves when
+the simulated hardware says time passed (the IMU, 40 ms per sample). So the deadline is
+checked inside ``SimClock.advance``, the one place time moves, and the injected hangs are
+in the hardware, where time passes while the firmware waits: a stuck FIFO read spins in the
+driver call, advancing the clock 1 ms per bus poll, until the deadline passes and the board
+resets from inside that call, exactly as the hardware would. A hang written in the firmware
+itself (a busy loop touching no hardware) would not move virtual time and is not modelled;
+nor does the watchdog run after the trace has ended (time then follows the wall clock).
 """
 
 import os
@@ -41,6 +70,11 @@ _RATE_HZ = 25
 _MS_PER_SAMPLE = 40
 _BYTES_PER_SAMPLE = 6
 _NEVER = 1 << 60
+_RESET_WATCHDOG = 3          # events.RESET_WATCHDOG
+_WDT_MS = 60000              # hw.boards.WATCHDOG_MS
+_POLL_MS = 1                 # one poll of a stuck I2C bus
+_GIVE_UP_MS = 3600 * 1000    # a hang with no watchdog armed would last forever: stop there
+_EXIT_HUNG = 70              # exit status of a run that hung with no watchdog to reset it
 
 
 def _env_int(name, default):
@@ -55,6 +89,7 @@ class SimClock:
 
     def __init__(self, start_utc_s=None, offset_ms=0):
         self.ms = 0
+        self.wdt = None            # the armed watchdog: checked whenever time advances
         self._real_from = None     # after the trace: ticks follow the wall clock from here
         self._real_base = 0
         # UTC milliseconds at ticks 0; None while the clock was never set
@@ -73,11 +108,41 @@ class SimClock:
     def set_time(self, utc_s):
         self._utc0_ms = utc_s * 1000 - self.ticks_ms()
 
+    def advance(self, ms):
+        """Virtual time passes (only the simulated hardware calls this)."""
+        self.ms += ms
+        wdt = self.wdt
+        if wdt is not None and self.ms >= wdt.deadline:
+            self.ms = wdt.deadline
+            wdt.expire()
+
     def go_real(self):
         """From now on ticks follow the wall clock (the trace has ended)."""
         if self._real_from is None:
             self._real_base = self.ms
             self._real_from = time.ticks_ms()
+            self.wdt = None
+
+
+class SimWDT:
+    """``machine.WDT(timeout=ms)`` on virtual time: started at creation, ``feed()`` restarts
+    the timeout, it cannot be stopped; when it expires, ``on_expiry()`` resets the board."""
+
+    def __init__(self, clock, timeout_ms, on_expiry):
+        if timeout_ms <= 0:
+            raise ValueError("watchdog timeout must be positive")
+        self.timeout_ms = timeout_ms
+        self._clock = clock
+        self._on_expiry = on_expiry
+        self.deadline = clock.ms + timeout_ms
+        self.feeds = 0
+
+    def feed(self):
+        self.deadline = self._clock.ms + self.timeout_ms
+        self.feeds += 1
+
+    def expire(self):
+        self._on_expiry()
 
 
 class SimIMU:
@@ -86,7 +151,7 @@ class SimIMU:
     watermark = _RATE_HZ
     tap_engine = False  # the app finds taps in the samples
 
-    def __init__(self, path, clock, offset=0, count=-1, fault_at=-1):
+    def __init__(self, path, clock, offset=0, count=-1, fault_at=-1, hang_at=-1):
         self._file = open(path, "rb")
         total = os.stat(path)[6] // _BYTES_PER_SAMPLE
         if offset:
@@ -97,6 +162,7 @@ class SimIMU:
         self._clock = clock
         self.limit = -1  # the board caps a read so virtual time stops at the next wake-up
         self._fault_at = fault_at
+        self._hang_at = hang_at
 
     def read_into(self, buf):
         n = len(buf) // 3
@@ -106,6 +172,11 @@ class SimIMU:
             n = self.limit
         if n <= 0:
             return 0
+        if 0 <= self._hang_at:
+            if self.read >= self._hang_at:
+                self._stuck()
+            if self.read + n > self._hang_at:
+                n = self._hang_at - self.read
         if 0 <= self._fault_at and self.read + n > self._fault_at:
             if self.read < self._fault_at:
                 n = self._fault_at - self.read
@@ -118,8 +189,18 @@ class SimIMU:
             self._file.readinto(memoryview(buf)[0:n * 3])
         self.left -= n
         self.read += n
-        self._clock.ms += n * _MS_PER_SAMPLE
+        self._clock.advance(n * _MS_PER_SAMPLE)
         return n
+
+    def _stuck(self):
+        # The transfer never completes: the driver call polls the held bus for ever, and time
+        # passes meanwhile. Only the watchdog ends this (from inside clock.advance).
+        clock = self._clock
+        began = clock.ms
+        while clock.ms - began < _GIVE_UP_MS:
+            clock.advance(_POLL_MS)
+        print("simboard: the IMU read hung for an hour and no watchdog reset the board")
+        sys.exit(_EXIT_HUNG)
 
     def taps(self):
         return 0
@@ -172,13 +253,18 @@ class SimBoard:
 
     def __init__(self, trace, storage_dir, out_dir=None, start_utc_s=None, offset=0,
                  count=-1, reset_cause=1, device_id="5157a1e0", charging=False, serial=None,
-                 speed=0, fault_at=-1, cut_at=-1):
+                 speed=0, fault_at=-1, cut_at=-1, hang_at=-1, stall_at=-1, wdt_ms=_WDT_MS):
         self.device_id = device_id
         self.storage_dir = storage_dir
         self._out_dir = out_dir or storage_dir
         self.clock = SimClock(start_utc_s, offset * _MS_PER_SAMPLE)
-        self.imu = SimIMU(trace, self.clock, offset, count, fault_at)
+        self.imu = SimIMU(trace, self.clock, offset, count, fault_at, hang_at)
+        self._offset = offset
         self._cut_at = cut_at
+        self._stall_at = stall_at
+        self._wdt_ms = wdt_ms
+        self.wdt = None
+        self.reset = 0              # set when the watchdog reset the board
         self.motor = SimMotor(self._out_dir + "/motor.txt", self.clock)
         self.serial = serial
         self.ble = None
@@ -188,7 +274,6 @@ class SimBoard:
         self._real_start = time.ticks_ms()
         self._sleepers = []         # (virtual ms to wake at, asyncio.Event) of sleeping tasks
         self._next_wake = _NEVER
-        self.watchdog_feeds = 0
         self.ended = False
 
     async def wait_samples(self):
@@ -207,6 +292,8 @@ class SimBoard:
         if 0 <= self._cut_at <= imu.read:
             self._end()
             sys.exit(0)  # power cut: no shutdown, nothing flushed
+        if 0 <= self._stall_at <= imu.read:
+            await self._stalled()
         limit = -1
         if self._sleepers:
             due = self._next_wake - clock.ms
@@ -214,6 +301,19 @@ class SimBoard:
         if self._cut_at >= 0 and (limit < 0 or self._cut_at - imu.read < limit):
             limit = self._cut_at - imu.read
         imu.limit = limit
+
+    async def _stalled(self):
+        # No watermark interrupt ever again; time goes on and the other tasks run (their
+        # sleeps end as usual), until the watchdog resets the board.
+        clock = self.clock
+        began = clock.ms
+        while clock.ms - began < _GIVE_UP_MS:
+            clock.advance(_MS_PER_SAMPLE)
+            if self._next_wake <= clock.ms:
+                self._wake_due()
+            await asyncio.sleep_ms(0)
+        print("simboard: the IMU stalled for an hour and no watchdog reset the board")
+        sys.exit(_EXIT_HUNG)
 
     async def sleep_ms(self, ms):
         """Wait ``ms`` of virtual time: woken by ``wait_samples`` once the samples get there."""
@@ -248,7 +348,15 @@ class SimBoard:
         return self._charging
 
     def watchdog_feed(self):
-        self.watchdog_feeds += 1
+        if self.wdt is None:  # armed by the first feed, as on the boards (hw.boards)
+            self.wdt = SimWDT(self.clock, self._wdt_ms, self._watchdog_reset)
+            self.clock.wdt = self.wdt
+        self.wdt.feed()
+
+    def _watchdog_reset(self):
+        self.reset = _RESET_WATCHDOG
+        self._end()
+        sys.exit(0)  # a reset: nothing after this runs, nothing is flushed or saved
 
     def reset_cause(self):
         return self._reset_cause
@@ -265,9 +373,12 @@ class SimBoard:
             out.write("samples %d\n" % self.imu.read)
             out.write("virtual_ms %d\n" % self.clock.ms)
             out.write("real_ms %d\n" % time.ticks_diff(time.ticks_ms(), self._real_start))
-            out.write("watchdog_feeds %d\n" % self.watchdog_feeds)
+            out.write("watchdog_feeds %d\n" % (self.wdt.feeds if self.wdt else 0))
             out.write("motor_pulses %d\n" % self.motor.pulses)
             out.write("motor_on_ms %d\n" % self.motor.on_ms)
+            out.write("trace_at %d\n" % (self._offset + self.clock.ms // _MS_PER_SAMPLE))
+            if self.reset:
+                out.write("reset %d\n" % self.reset)
 
 
 def _open_serial(spec):
@@ -299,4 +410,7 @@ def build():
         speed=_env_int("UNSIT_SIM_SPEED", 0),
         fault_at=_env_int("UNSIT_SIM_FAULT_AT", -1),
         cut_at=_env_int("UNSIT_SIM_CUT_AT", -1),
+        hang_at=_env_int("UNSIT_SIM_HANG_AT", -1),
+        stall_at=_env_int("UNSIT_SIM_STALL_AT", -1),
+        wdt_ms=_env_int("UNSIT_SIM_WDT_MS", _WDT_MS),
     )
