@@ -6,6 +6,7 @@ drops, flips and inserts bytes, a full budget, a clock never set, a silent port.
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import subprocess
 import sys
@@ -281,12 +282,14 @@ def test_without_a_port_the_device_is_looked_for_on_usb(tmp_path: Path) -> None:
     boards, bridges = candidates()
     if boards or bridges:
         pytest.skip("a USB serial device is plugged in here")
-    done = subprocess.run(
+    done = subprocess.run(  # paired with no clip, so Bluetooth is not tried (tests/ble)
         [sys.executable, "-m", "unsit", "sync", "--db", str(tmp_path / "unsit.db")],
-        capture_output=True, text=True, timeout=60)
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "UNSIT_KEYS": str(tmp_path / "keys.json")})
     assert done.returncode == 1
     assert done.stderr == ("unsit sync: error: no unsit device found on USB: plug it in with a "
-                           "data cable, or give --port PATH\n")
+                           "data cable, or give --port PATH; or pair the clip for Bluetooth "
+                           "with 'unsit pair'\n")
 
 
 def test_a_device_that_goes_away_is_a_lost_link_not_a_hang(

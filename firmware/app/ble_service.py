@@ -3,10 +3,17 @@
 ``BleService(device)`` builds the peripheral (``hw.ble_peripheral``) on ``board.ble`` with a
 secure session whose key store is ``keys.bin`` in ``board.storage_dir``; ``await run()``
 serves until cancelled: each message from an authenticated host is answered by the same
-transport-free ``app.service.Service.handle`` the USB port uses. The wearer's gesture calls
-``open_pairing_window()``; a factory reset calls ``forget_all()``. Pairing over USB arrives
-as the protocol's PAIR command, which ``app.service`` hands to ``pair_over_usb`` (refused
-when it comes over BLE: there the session's own pairing, inside the window, applies).
+transport-free ``app.service.Service.handle`` the USB port uses, told which host sent it
+(so PAIR and FORGET_ALL, which need the cable, are refused, and FORGET may drop only that
+host's own key).
+
+The wearer's pairing gesture (docs/ble.md) opens the window: ``at_boot(reset_cause)`` opens
+it for ``BOOT_WINDOW_MS`` when the clip was switched on (the app calls it once per boot),
+and on boards with a button (``board.button``: a ``machine.Pin`` input, 0 while pressed)
+holding it for ``LONG_PRESS_MS`` opens it for ``WINDOW_MS``. The button's IRQ (MicroPython
+``Pin.irq``, falling edge) only sets a flag; the level is then polled every
+``_BUTTON_POLL_MS`` only while the button is down. ``forget_host``/``forget_all`` remove keys;
+pairing over USB arrives as the protocol's PAIR command (``pair_over_usb``).
 """
 
 import os
@@ -15,9 +22,9 @@ import time
 import asyncio
 
 from app.service import Service
-from logic import protocol
 from hw.ble_peripheral import BlePeripheral, LinkClosed
-from logic.pairing import KeyStore, PairingWindow
+from logic import protocol
+from logic.pairing import BOOT_WINDOW_MS, KeyStore, LongPress, PairingWindow, opens_at_boot
 from logic.secure_session import ERROR, DeviceSession
 
 try:
@@ -27,6 +34,7 @@ except ImportError:
         return x
 
 _WAIT_MS = const(5000)
+_BUTTON_POLL_MS = const(50)
 KEYS_FILE = "keys.bin"
 
 
@@ -57,12 +65,35 @@ class BleService:
         self.peripheral = BlePeripheral(board.ble, board.device_id, self.session)
         self.service = Service(device, _NoStream())
 
-    def open_pairing_window(self):
-        self.window.open(time.ticks_ms())  # the peripheral checks it against ticks_ms too
+    def open_pairing_window(self, duration_ms=None):
+        """Let one host pair over the air for ``duration_ms`` (default ``WINDOW_MS``)."""
+        self.window.open(time.ticks_ms(), duration_ms)  # the peripheral checks ticks_ms too
         self.peripheral.pairing_window_opened()
 
+    def pairing_window_open(self):
+        return self.window.is_open(time.ticks_ms())
+
+    def at_boot(self, reset_cause):
+        """The clip has just started: switching it on is the pairing gesture every build has.
+
+        Returns whether the window was opened. Call once per boot, not when the BLE task is
+        restarted after a fault.
+        """
+        if not opens_at_boot(reset_cause):
+            return False
+        self.open_pairing_window(BOOT_WINDOW_MS)
+        return True
+
+    def forget_host(self, host_id):
+        """Drop one host's key (protocol FORGET); True if the clip held it."""
+        return self.keys.forget(host_id) > 0
+
     def forget_all(self):
-        self.keys.forget()
+        """Factory reset of the pairings: drop every host's key; returns how many there were."""
+        return self.keys.forget()
+
+    def key_count(self):
+        return len(self.keys)
 
     def pair_over_usb(self, record):
         """The PAIRED record answering a PAIR record that came over USB (protocol PAIR).
@@ -77,22 +108,41 @@ class BleService:
             raise protocol.ProtocolError(protocol.MALFORMED)
         return reply
 
+    async def watch_button(self, button):
+        """Open the window when ``button`` (a ``machine.Pin``, 0 = pressed) is held down."""
+        pressed = asyncio.ThreadSafeFlag()
+        button.irq(lambda pin: pressed.set(), trigger=button.IRQ_FALLING)  # IRQ: flag only
+        press = LongPress()
+        while True:
+            await pressed.wait()
+            while True:
+                down = button.value() == 0
+                if press.update(down, time.ticks_ms()):
+                    self.open_pairing_window()
+                if not down:
+                    break
+                await asyncio.sleep_ms(_BUTTON_POLL_MS)
+
     async def run(self):
         self.peripheral.start()
-        link = asyncio.create_task(self.peripheral.run())
+        tasks = [asyncio.create_task(self.peripheral.run())]
+        button = getattr(self.device.board, "button", None)
+        if button is not None:
+            tasks.append(asyncio.create_task(self.watch_button(button)))
         try:
             while True:
                 message = await self.peripheral.receive(_WAIT_MS)
+                # Let an unused window lapse now, before ticks_ms wraps (2**30 ms) onto it.
+                self.window.is_open(time.ticks_ms())
                 if message is None:
                     continue
-                if message[:1] == bytes((protocol.PAIR,)):  # pairing over BLE is the session's job
-                    reply = protocol.pack_response(protocol.PAIR, message[1] if len(message) > 1
-                                                   else 0, protocol.NOT_ALLOWED)
-                else:
-                    reply = self.service.handle(message)
+                # The authenticated sender; never None here (messages come only after WELCOME).
+                peer = self.session.host_id or b""
+                reply = self.service.handle(message, peer)
                 try:
                     await self.peripheral.send(reply)
                 except LinkClosed:
                     pass  # the host went away; the peripheral is advertising again
         finally:
-            link.cancel()
+            for task in tasks:
+                task.cancel()

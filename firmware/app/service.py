@@ -17,7 +17,11 @@ The device object (``app.device.Device`` on the clip) provides:
 - ``board``: ``device_id`` (8 hex chars), ``battery_mv()`` (or None), ``charging()``;
 - ``status()`` -> ``(state, minutes_sat, snooze_min_left)`` for STATUS;
 - optionally ``firmware_version`` (major, minor, patch) and ``settings_changed(setting_id)``
-  (called after SET_SETTING or SET_TIME changed a setting, e.g. to save it).
+  (called after SET_SETTING or SET_TIME changed a setting, e.g. to save it);
+- optionally ``ble`` (``app.ble_service.BleService``), which holds the pairing keys: PAIR,
+  FORGET and FORGET_ALL go to its ``pair_over_usb(record)``, ``forget_host(host_id)``
+  (-> bool), ``key_count()`` and ``forget_all()`` (-> keys removed); without it they are
+  NOT_ALLOWED.
 
 Nothing a host sends can stop the loop: the frame decoder's buffer is bounded, a malformed or
 unknown request gets an error response, and an exception inside a handler becomes an
@@ -163,9 +167,12 @@ class Service:
         except OSError:
             self.lost_writes += 1   # the host went away; it will ask again
 
-    def handle(self, payload):
+    def handle(self, payload, peer=None):
         """The response payload to the request ``payload``. Never raises.
 
+        ``peer`` is None for a request from the USB port (physical access) and the
+        authenticated host's id for one that came over Bluetooth LE: pairing and the factory
+        reset need the cable, and a BLE host may make the clip forget only its own key.
         The result is bytes, or a memoryview of a buffer reused by the next call.
         """
         self.requests += 1
@@ -196,7 +203,11 @@ class Service:
                 return protocol.pack_response(cmd, tag, protocol.OK,
                                               protocol.pack_status(state, sat, snooze))
             if cmd == protocol.PAIR:
-                return self._pair(tag, body)
+                return self._pair(tag, body, peer)
+            if cmd == protocol.FORGET:
+                return self._forget(tag, body, peer)
+            if cmd == protocol.FORGET_ALL:
+                return self._forget_all(tag, body, peer)
             return protocol.pack_response(cmd, tag, protocol.UNKNOWN_COMMAND)
         except protocol.ProtocolError as error:
             return protocol.pack_response(cmd, tag, error.code)
@@ -207,12 +218,33 @@ class Service:
 
     # -- handlers ----------------------------------------------------------------------
 
-    def _pair(self, tag, body):
-        # Pairing over USB (issue 6): the BLE service holds the keys; none, not allowed.
+    def _keys(self, peer, usb_only):
+        """The BLE service, which holds the pairing keys (docs/ble.md); NOT_ALLOWED when the
+        firmware has none, or when a USB-only request came over Bluetooth."""
         ble = getattr(self.device, "ble", None)
-        if ble is None:
+        if ble is None or (usb_only and peer is not None):
             raise protocol.ProtocolError(protocol.NOT_ALLOWED)
+        return ble
+
+    def _pair(self, tag, body, peer):
+        # Over BLE the secure session pairs, inside the wearer's window (issue 6).
+        ble = self._keys(peer, True)
         return protocol.pack_response(protocol.PAIR, tag, protocol.OK, ble.pair_over_usb(body))
+
+    def _forget(self, tag, body, peer):
+        host_id = protocol.unpack_forget_request(body)
+        ble = self._keys(peer, False)
+        if peer is not None and bytes(peer) != host_id:   # a BLE host forgets only itself
+            raise protocol.ProtocolError(protocol.NOT_ALLOWED)
+        removed = ble.forget_host(host_id)
+        return protocol.pack_response(protocol.FORGET, tag, protocol.OK,
+                                      protocol.pack_forget(removed, ble.key_count()))
+
+    def _forget_all(self, tag, body, peer):
+        protocol.unpack_forget_all_request(body)
+        removed = self._keys(peer, True).forget_all()
+        return protocol.pack_response(protocol.FORGET_ALL, tag, protocol.OK,
+                                      protocol.pack_forget_all(removed))
 
     def _hello(self, tag, body):
         protocol.unpack_hello_request(body)

@@ -1,8 +1,11 @@
-"""Pairing: the wearer's pairing window, the key agreement, and the device's key store.
+"""Pairing: the wearer's pairing window and gesture, the key agreement, the device's key store.
 
 Pairing gives a host a 32-byte secret shared with the device. Over USB it is always allowed
 (the cable is physical access); over Bluetooth only while a window the wearer opened on the
-device is running. The secret comes from a finite-field Diffie-Hellman exchange (RFC 3526
+device is running. The wearer's gesture (docs/ble.md, "The pairing gesture"): switching the
+clip on opens the window for ``BOOT_WINDOW_MS`` (``opens_at_boot``: a power-on start, never
+a watchdog, software or deep-sleep one), and on boards with a button holding it
+for ``LONG_PRESS_MS`` opens it for ``WINDOW_MS`` (``LongPress``). The secret comes from a finite-field Diffie-Hellman exchange (RFC 3526
 group 14, 2048-bit, 256-bit exponents) so a passive listener during the window learns
 nothing; an active man-in-the-middle during the window is not prevented (see docs/ble.md).
 
@@ -12,6 +15,7 @@ atomically (write a temporary file, then rename).
 
 import os
 
+from .events import RESET_POWER_ON
 from .hmac_sha256 import hmac_sha256
 
 try:
@@ -23,7 +27,9 @@ except ImportError:
 HOST_ID_SIZE = const(8)
 KEY_SIZE = const(32)
 MAX_HOSTS = const(4)
-WINDOW_MS = const(60000)  # how long a pairing window stays open
+WINDOW_MS = const(60000)        # how long a pairing window opened by the button stays open
+BOOT_WINDOW_MS = const(120000)  # how long it stays open after the clip is switched on
+LONG_PRESS_MS = const(3000)     # how long the button must be held to open it
 DH_SIZE = const(256)      # bytes of a public value
 
 _ENTRY = HOST_ID_SIZE + KEY_SIZE
@@ -41,15 +47,53 @@ _P = int(
 _G = 2
 
 
+def opens_at_boot(reset_cause):
+    """Whether starting with this reset cause (an ``events.RESET_*`` code) is the wearer's
+    gesture: switching the clip on (ESP32 boards also report their EN/RESET button as a
+    power-on). A watchdog, software (``machine.reset()``, a crash) or deep-sleep start
+    happens without the wearer, and ``RESET_HARD`` is also what hw/boards.py reports for a
+    cause it does not know, so none of these opens the window."""
+    return reset_cause == RESET_POWER_ON
+
+
+class LongPress:
+    """A button held for ``hold_ms``: ``update(pressed, now_ms)`` is True once per press.
+
+    Fed with the button's level every few tens of ms while it is down; a release (or a
+    bounce) starts the count again, so only one steady press of ``hold_ms`` counts.
+    """
+
+    def __init__(self, hold_ms=LONG_PRESS_MS):
+        self.hold_ms = hold_ms
+        self._down_ms = None
+        self._fired = False
+
+    def update(self, pressed, now_ms):
+        if not pressed:
+            self._down_ms = None
+            self._fired = False
+            return False
+        if self._down_ms is None:
+            self._down_ms = now_ms
+        if self._fired or ((now_ms - self._down_ms) & 0x3FFFFFFF) < self.hold_ms:
+            return False
+        self._fired = True
+        return True
+
+
 class PairingWindow:
-    """Open for ``WINDOW_MS`` after the wearer's gesture; closes after one pairing."""
+    """Open for a while after the wearer's gesture; closes after one pairing."""
 
     def __init__(self, duration_ms=WINDOW_MS):
         self.duration_ms = duration_ms
         self._opened_ms = None
+        self._open_for = duration_ms
 
-    def open(self, now_ms):
+    def open(self, now_ms, duration_ms=None):
+        """Open (or reopen) the window for ``duration_ms`` (default: ``duration_ms`` given
+        at construction) from ``now_ms``."""
         self._opened_ms = now_ms
+        self._open_for = self.duration_ms if duration_ms is None else duration_ms
 
     def close(self):
         self._opened_ms = None
@@ -59,7 +103,7 @@ class PairingWindow:
         if self._opened_ms is None:
             return False
         elapsed = (now_ms - self._opened_ms) & 0x3FFFFFFF
-        if elapsed >= self.duration_ms:
+        if elapsed >= self._open_for:
             self._opened_ms = None
             return False
         return True
@@ -117,13 +161,20 @@ class KeyStore:
         self._save()
 
     def forget(self, host_id=None):
-        """Remove one host's key, or every key (factory reset) when ``host_id`` is None."""
+        """Remove one host's key, or every key (factory reset) when ``host_id`` is None.
+
+        Returns how many keys were removed (0 or 1 for one host).
+        """
+        before = len(self._entries)
         if host_id is None:
             self._entries = []
         else:
             host_id = bytes(host_id)
             self._entries = [e for e in self._entries if e[0] != host_id]
-        self._save()
+        removed = before - len(self._entries)
+        if removed or host_id is None:
+            self._save()
+        return removed
 
     def _save(self):
         if not self._entries:

@@ -34,11 +34,13 @@ GET_SETTINGS = const(0x05)  # since 1: one setting (body: id) or all (empty body
 SET_SETTING = const(0x06)   # since 1: validate and store one setting
 STATUS = const(0x07)        # since 1: live state, minutes sat, snooze left
 PAIR = const(0x08)          # since 1: pair a host over USB (body: a secure_session PAIR record)
+FORGET = const(0x09)        # since 1: drop one host's pairing key (over BLE: only the host's own)
+FORGET_ALL = const(0x0A)    # since 1: drop every host's key, a factory reset (USB only)
 RESPONSE = const(0x80)
 BAD_REQUEST = const(0xFF)   # the response code when the request had no readable cmd
 
 SINCE = {HELLO: 1, SET_TIME: 1, READ: 1, ACK: 1, GET_SETTINGS: 1, SET_SETTING: 1, STATUS: 1,
-         PAIR: 1}
+         PAIR: 1, FORGET: 1, FORGET_ALL: 1}
 
 # Status / error codes.
 OK = const(0)
@@ -49,7 +51,7 @@ UNKNOWN_SETTING = const(4)
 OUT_OF_RANGE = const(5)
 BAD_TIME = const(6)
 INTERNAL = const(7)
-NOT_ALLOWED = const(8)      # reserved for transports that authenticate (BLE)
+NOT_ALLOWED = const(8)      # refused on this transport (e.g. PAIR over BLE) or without Bluetooth
 
 ERROR_NAMES = {
     OK: "ok",
@@ -83,6 +85,7 @@ READ_HEADER = "<IBI"          # start, count, next
 READ_HEADER_SIZE = const(9)
 STATUS_FORMAT = "<BHH"        # state, minutes sat, snooze minutes left
 SETTING_FORMAT = "<Bi"        # id, value
+HOST_ID_SIZE = const(8)       # a paired host's id (logic/pairing.py), in FORGET
 
 
 class ProtocolError(ValueError):
@@ -362,3 +365,48 @@ def unpack_status(body):
     _at_least(body, 5)
     state, sat, snooze = struct.unpack_from(STATUS_FORMAT, body, 0)
     return {"state": state, "minutes_sat": sat, "snooze_min_left": snooze}
+
+
+# --- FORGET, FORGET_ALL (pairing keys, docs/ble.md) ----------------------------------------
+
+def forget_request(tag, host_id):
+    """Drop the pairing key of ``host_id`` (8 bytes)."""
+    host_id = bytes(host_id)
+    if len(host_id) != HOST_ID_SIZE:
+        raise ValueError("host id must be 8 bytes")
+    return pack_request(FORGET, tag, host_id)
+
+
+def unpack_forget_request(body):
+    """The host id whose key is to go (bytes)."""
+    _need(body, HOST_ID_SIZE)
+    return bytes(body)
+
+
+def pack_forget(removed, remaining):
+    """FORGET response body: ``removed u8`` (1: that host's key was held), ``remaining u8``."""
+    return bytes((1 if removed else 0, remaining & 0xFF))
+
+
+def unpack_forget(body):
+    """``(removed, remaining)``: whether the key was held, how many hosts' keys are left."""
+    _at_least(body, 2)
+    return bool(body[0]), body[1]
+
+
+def forget_all_request(tag):
+    return pack_request(FORGET_ALL, tag)
+
+
+def unpack_forget_all_request(body):
+    _need(body, 0)
+
+
+def pack_forget_all(removed):
+    """FORGET_ALL response body: ``removed u8``, how many hosts' keys were dropped."""
+    return bytes((removed & 0xFF,))
+
+
+def unpack_forget_all(body):
+    _at_least(body, 1)
+    return body[0]

@@ -151,6 +151,11 @@ class DeviceSession:
         return self._state == _OPEN
 
     @property
+    def host_id(self):
+        """The authenticated host's id (8 bytes), or None before WELCOME."""
+        return self._host_id if self._state == _OPEN else None
+
+    @property
     def closed(self):
         """True after a failure: the link must be dropped once the ERROR record is sent."""
         return self._state == _CLOSED

@@ -7,6 +7,10 @@ characteristic (device -> host) carrying length-prefixed records of the secure s
 with the pairing key before the first request and then carries protocol messages sealed
 (AES-CTR + HMAC), so ``unsit.client`` uses it exactly like the serial transport.
 
+``unsit sync`` goes through :func:`sync_auto` (Bluetooth to the paired clip, falling back to
+USB), ``unsit forget`` through :func:`forget_ble` (the clip drops this computer's key over an
+authenticated session).
+
 Failures become one-line :class:`~unsit.errors.UnsitError`\\ s: Bluetooth off, the device
 out of range (after ``CONNECT_ATTEMPTS`` tries with a pause, since a first connection
 attempt over the air often fails transiently), a refused key, a link lost mid-transfer.
@@ -16,6 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,8 +35,9 @@ from bleak.exc import BleakBluetoothNotAvailableError, BleakError
 from unsit.aes_block import aes_ecb
 from unsit.errors import UnsitError
 from unsit.keys import KeyRing, PairedDevice
+from unsit.ports import find_device_port
 from unsit.transport import LinkLost, LinkTimeout, Transport, TransportError
-from unsit_firmware.logic import ble_ids, secure_session
+from unsit_firmware.logic import ble_ids, protocol, secure_session
 from unsit_firmware.logic.record_stream import RecordAssembler, prefixed
 
 if TYPE_CHECKING:
@@ -42,6 +49,7 @@ CONNECT_ATTEMPTS = 3
 RETRY_PAUSE_S = 1.0
 HANDSHAKE_S = 5.0
 PAIR_S = 20.0          # the device's key agreement takes seconds on a small MCU
+RECONNECT_S = 10.0     # how long a link lost mid-sync is looked for again
 MAX_RECORD = 64 * 1024
 
 
@@ -54,7 +62,12 @@ class DeviceNotFound(UnsitError):
 
 
 class AccessRefused(UnsitError):
-    """The device refused this computer (not paired, wrong key, pairing window closed)."""
+    """The device refused this computer (not paired, wrong key, pairing window closed);
+    ``code`` is the session's ERROR code (``secure_session.NOT_PAIRED``, ...)."""
+
+    def __init__(self, message: str, code: int = 0) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -65,9 +78,12 @@ class FoundDevice:
     paired: bool
 
 
-def _unavailable(error: BleakBluetoothNotAvailableError) -> BluetoothUnavailable:
+def _unavailable(error: BleakBluetoothNotAvailableError | OSError) -> BluetoothUnavailable:
+    reason = str(error)
+    if isinstance(error, OSError):  # e.g. Linux without a D-Bus system bus, so no BlueZ
+        reason = f"no Bluetooth service to talk to: {error.strerror or error}"
     return BluetoothUnavailable(
-        f"Bluetooth is not available ({error}): turn it on, or use --port for USB")
+        f"Bluetooth is not available ({reason}): turn it on, or use --port for USB")
 
 
 async def scan(timeout: float = SCAN_S, keyring: KeyRing | None = None) -> list[FoundDevice]:
@@ -75,7 +91,7 @@ async def scan(timeout: float = SCAN_S, keyring: KeyRing | None = None) -> list[
     try:
         found = await BleakScanner.discover(timeout=timeout, return_adv=True,
                                             service_uuids=[ble_ids.SERVICE_UUID])
-    except BleakBluetoothNotAvailableError as error:
+    except (BleakBluetoothNotAvailableError, OSError) as error:
         raise _unavailable(error) from None
     except BleakError as error:
         raise TransportError(f"scanning failed: {error}") from None
@@ -102,13 +118,13 @@ async def find(name_or_address: str, timeout: float = SCAN_S) -> FoundDevice:
     try:
         async with BleakScanner(detected, service_uuids=[ble_ids.SERVICE_UUID]):
             return await asyncio.wait_for(seen, timeout)
-    except BleakBluetoothNotAvailableError as error:
+    except TimeoutError:  # before OSError, of which it is a subclass
+        raise DeviceNotFound(f"{name_or_address} is not advertising nearby: is it in range "
+                             "and awake (a paired host may already be connected)?") from None
+    except (BleakBluetoothNotAvailableError, OSError) as error:
         raise _unavailable(error) from None
     except BleakError as error:
         raise TransportError(f"scanning failed: {error}") from None
-    except TimeoutError:
-        raise DeviceNotFound(f"{name_or_address} is not advertising nearby: is it in range "
-                             "and awake (a paired host may already be connected)?") from None
 
 
 class RecordLink:
@@ -194,10 +210,17 @@ class RecordLink:
         return item
 
 
+WINDOW_HINT = ("switch the clip off and on, or hold its button for 3 s, then pair within a "
+               "minute; or pair over USB with --port")
+
+
 def _refused(error: secure_session.SessionError) -> AccessRefused:
-    hint = " (run 'unsit pair')" if error.code in (secure_session.NOT_PAIRED,
-                                                    secure_session.BAD_AUTH) else ""
-    return AccessRefused(f"{error}{hint}")
+    hint = ""
+    if error.code in (secure_session.NOT_PAIRED, secure_session.BAD_AUTH):
+        hint = " (run 'unsit pair')"
+    elif error.code == secure_session.WINDOW_CLOSED:
+        hint = f" ({WINDOW_HINT})"
+    return AccessRefused(f"{error}{hint}", error.code)
 
 
 class BleTransport(Transport):
@@ -270,20 +293,7 @@ async def connect(name_or_id: str | None, keyring: KeyRing,
 
     This is the hook ``unsit sync`` uses for Bluetooth: ``async with await connect(...)``.
     """
-    devices = keyring.devices()
-    if name_or_id is not None:
-        chosen = keyring.find(name_or_id)
-        if chosen is None:
-            raise UnsitError(f"{name_or_id} is not paired with this computer (run 'unsit pair')",
-                             exit_code=2)
-    elif len(devices) == 1:
-        chosen = devices[0]
-    elif not devices:
-        raise UnsitError("no device is paired with this computer (run 'unsit pair')",
-                         exit_code=2)
-    else:
-        names = ", ".join(d.name for d in devices)
-        raise UnsitError(f"several devices are paired ({names}): name one", exit_code=2)
+    chosen = keyring.choose(name_or_id)
     found = await find(chosen.name, timeout)
     if found.address != chosen.address:
         keyring.add(PairedDevice(chosen.device_id, chosen.name, chosen.key, found.address))
@@ -291,19 +301,105 @@ async def connect(name_or_id: str | None, keyring: KeyRing,
 
 
 async def sync_ble(name_or_id: str | None, db: Path | str | None,
-                   progress: Progress | None = None, **options: object) -> SyncReport:
+                   progress: Progress | None = None, reconnect_s: float = RECONNECT_S,
+                   say: Callable[[str], None] | None = None, keyring: KeyRing | None = None,
+                   scan_s: float = SCAN_S, **options: object) -> SyncReport:
     """``unsit sync`` over Bluetooth: the paired clip (the only one when ``name_or_id`` is
-    None) into the store ``db``; the BLE counterpart of ``unsit.sync.sync_serial``."""
+    None) into the store ``db``; the BLE counterpart of ``unsit.sync.sync_serial``.
+
+    A link lost mid-transfer (the wearer walked out of range) is found and connected again
+    for up to ``reconnect_s`` seconds, and the sync resumes at the stored cursor.
+    """
     from unsit.store import open_store
     from unsit.sync import sync_device
 
-    transport = await connect(name_or_id, KeyRing())
+    keyring = KeyRing() if keyring is None else keyring
     store = open_store(db)
+    earlier: SyncReport | None = None
+    lost_at: float | None = None
     try:
-        async with transport as link:
-            return await sync_device(link, store, progress=progress, **options)  # type: ignore[arg-type]
+        while True:
+            try:
+                transport = await connect(name_or_id, keyring, scan_s)
+                async with transport as link:
+                    return await sync_device(link, store, progress=progress, earlier=earlier,
+                                             **options)  # type: ignore[arg-type]
+            except (LinkLost, DeviceNotFound) as error:
+                if isinstance(error, LinkLost):
+                    earlier = getattr(error, "partial", None) or earlier
+                    if lost_at is None:
+                        lost_at = time.monotonic()
+                        if say is not None:
+                            say(f"{error}; looking for it for up to {reconnect_s:g} s")
+                if lost_at is None or time.monotonic() - lost_at >= reconnect_s:
+                    raise
     finally:
         store.close()
+
+
+async def sync_auto(name_or_id: str | None, db: Path | str | None,
+                    progress: Progress | None = None,
+                    say: Callable[[str], None] | None = None, keyring: KeyRing | None = None,
+                    scan_s: float = SCAN_S, **options: object) -> tuple[SyncReport, str]:
+    """``unsit sync`` without ``--port``: over Bluetooth when this computer is paired with a
+    clip, else (or when Bluetooth is off or the clip is out of range) over USB.
+
+    A named clip is synced over Bluetooth only. Returns the report and the link used
+    (``"Bluetooth LE"`` or the serial port). When neither link works, one
+    :class:`UnsitError` says why for both.
+    """
+    from unsit.sync import sync_serial
+
+    keyring = KeyRing() if keyring is None else keyring
+    if name_or_id is not None or keyring.devices():
+        try:
+            report = await sync_ble(name_or_id, db, progress, say=say, keyring=keyring,
+                                    scan_s=scan_s, **options)  # type: ignore[arg-type]
+            return report, "Bluetooth LE"
+        except (BluetoothUnavailable, DeviceNotFound) as error:
+            if name_or_id is not None:
+                raise
+            why = str(error) if str(error).endswith((".", "?")) else f"{error}."
+        try:
+            port = find_device_port()
+        except UnsitError as usb:
+            raise UnsitError(f"cannot reach the clip. Bluetooth: {why} USB: {usb}") from None
+        if say is not None:
+            say(f"{why} Syncing over USB ({port}) instead.")
+    else:
+        try:
+            port = find_device_port()
+        except UnsitError as usb:
+            raise UnsitError(f"{usb}; or pair the clip for Bluetooth with 'unsit pair'") from None
+    # None: the port is looked for again if the clip resets and its USB port comes back
+    report = await sync_serial(None, db, progress=progress, say=say,
+                               **options)  # type: ignore[arg-type]
+    return report, port
+
+
+async def forget_ble(device: PairedDevice, keyring: KeyRing,
+                     timeout: float = SCAN_S) -> tuple[bool, int]:
+    """Tell ``device`` over an authenticated session to drop this computer's key.
+
+    Returns ``(held, remaining)``: whether the clip still held the key, and how many hosts'
+    keys it keeps. A clip that no longer knows this computer answers the session with
+    NOT_PAIRED or BAD_AUTH, reported as ``(False, -1)``. :class:`BluetoothUnavailable` or
+    :class:`DeviceNotFound` when it cannot be reached. The key ring is not changed.
+    """
+    from unsit.client import Command, DeviceClient
+
+    host_id = keyring.host_id
+    transport = await connect(device.device_id, keyring, timeout)
+    try:
+        async with transport as link:
+            client = DeviceClient(link, timeout=HANDSHAKE_S, retries=1)
+            body = await client.call(
+                Command.FORGET, lambda tag: protocol.forget_request(tag, host_id))
+    except AccessRefused as error:
+        if error.code in (secure_session.NOT_PAIRED, secure_session.BAD_AUTH):
+            return False, -1
+        raise
+    return protocol.unpack_forget(body)
 
 
 async def pair(name_or_address: str | None, keyring: KeyRing,

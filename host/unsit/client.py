@@ -35,6 +35,8 @@ class Command(IntEnum):
     SET_SETTING = protocol.SET_SETTING
     STATUS = protocol.STATUS
     PAIR = protocol.PAIR
+    FORGET = protocol.FORGET
+    FORGET_ALL = protocol.FORGET_ALL
     BAD_REQUEST = protocol.BAD_REQUEST
 
 

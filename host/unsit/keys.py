@@ -85,6 +85,24 @@ class KeyRing:
                 return device
         return None
 
+    def choose(self, name_or_id: str | None) -> PairedDevice:
+        """The paired device named (id, name or address), or the only one when None;
+        an :class:`UnsitError` (exit code 2) when there is no such device or several."""
+        if name_or_id is not None:
+            chosen = self.find(name_or_id)
+            if chosen is None:
+                raise UnsitError(f"{name_or_id} is not paired with this computer "
+                                 "(run 'unsit pair')", exit_code=2)
+            return chosen
+        devices = self.devices()
+        if not devices:
+            raise UnsitError("no device is paired with this computer (run 'unsit pair')",
+                             exit_code=2)
+        if len(devices) > 1:
+            names = ", ".join(d.name for d in devices)
+            raise UnsitError(f"several devices are paired ({names}): name one", exit_code=2)
+        return devices[0]
+
     def add(self, device: PairedDevice) -> None:
         self._devices[device.device_id] = device
         self._save()

@@ -1,16 +1,19 @@
-"""Pairing over USB: the protocol's PAIR command carries the secure session's key agreement.
+"""Pairing and unpairing over USB: the protocol's PAIR, FORGET and FORGET_ALL commands.
 
 Over USB no pairing window is needed (the cable is physical access); the clip stores the key
 as for Bluetooth pairing and answers with its half of the exchange. Afterwards the host
-reaches the clip over Bluetooth with that key (``unsit.ble.connect``).
+reaches the clip over Bluetooth with that key (``unsit.ble.connect``). The cable is consent
+for the reverse too: :func:`forget_usb` makes the clip drop this computer's key,
+:func:`reset_keys_usb` every computer's key (a factory reset of its pairings).
 """
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
 from unsit.aes_block import aes_ecb
-from unsit.client import Command, DeviceClient, DeviceError
+from unsit.client import Command, DeviceClient, DeviceError, DeviceInfo
 from unsit.errors import UnsitError
 from unsit.keys import KeyRing, PairedDevice
 from unsit.ports import find_device_port
@@ -18,6 +21,7 @@ from unsit.transport import SerialTransport
 from unsit_firmware.logic import protocol, secure_session
 
 PAIR_S = 20.0   # the clip's half of the key agreement takes seconds on a small MCU
+KEYS_S = 2.0    # rewriting the key file on flash
 
 
 async def pair_usb(port: str | None, keyring: KeyRing) -> PairedDevice:
@@ -44,3 +48,58 @@ async def pair_usb(port: str | None, keyring: KeyRing) -> PairedDevice:
     device = PairedDevice(info.device_id, info.name, key, "")
     keyring.add(device)
     return device
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    """What the clip on USB answered to FORGET or FORGET_ALL."""
+
+    device: DeviceInfo
+    removed: int        # keys the clip dropped (0 or 1 for FORGET)
+    remaining: int      # hosts' keys it still holds
+    path: str
+
+
+def _no_bluetooth(error: DeviceError, path: str) -> UnsitError:
+    if error.status == protocol.NOT_ALLOWED:
+        return UnsitError(f"the clip on {path} has no Bluetooth, so it holds no keys")
+    return UnsitError(f"the clip on {path}: {error}")
+
+
+async def forget_usb(port: str | None, keyring: KeyRing, expect: str | None = None
+                     ) -> Forgotten:
+    """Make the clip on serial ``port`` (found on USB when None) drop this computer's key.
+
+    ``expect``: the clip's id or name; another clip on the port is left alone (an
+    :class:`UnsitError`). The key ring is not changed (the caller drops the key for
+    ``result.device``).
+    """
+    path = find_device_port() if port is None else port
+    host_id = keyring.host_id
+    async with SerialTransport(path) as link:
+        client = DeviceClient(link, timeout=KEYS_S)
+        info = await client.handshake()
+        if expect is not None and expect.lower() not in (info.device_id, info.name):
+            raise UnsitError(f"the clip on {path} is {info.name} (id {info.device_id}), "
+                             f"not {expect}", exit_code=2)
+        try:
+            body = await client.call(
+                Command.FORGET, lambda tag: protocol.forget_request(tag, host_id))
+        except DeviceError as error:
+            raise _no_bluetooth(error, path) from None
+    removed, remaining = protocol.unpack_forget(body)
+    return Forgotten(info, int(removed), remaining, path)
+
+
+async def reset_keys_usb(port: str | None) -> Forgotten:
+    """Factory reset of the pairings of the clip on serial ``port``: it drops every
+    computer's key. Needs the cable; the clip refuses it over Bluetooth."""
+    path = find_device_port() if port is None else port
+    async with SerialTransport(path) as link:
+        client = DeviceClient(link, timeout=KEYS_S)
+        info = await client.handshake()
+        try:
+            body = await client.call(Command.FORGET_ALL, protocol.forget_all_request)
+        except DeviceError as error:
+            raise _no_bluetooth(error, path) from None
+    return Forgotten(info, protocol.unpack_forget_all(body), 0, path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import pytest
 
@@ -16,18 +17,28 @@ from unsit.keys import KeyRing
 NAME = "unsit-" + DEVICE_ID[-4:]
 
 
-async def test_scan_pair_scan_forget(ble_world: BleWorld, capsys: pytest.CaptureFixture[str]) -> None:
-    await ble_world.start_firmware(window_ms=60_000)
+def forget_args(name: str | None, **options: object) -> argparse.Namespace:
+    values: dict[str, object] = {"name": name, "all": False, "port": None, "time": 2.0}
+    return argparse.Namespace(**{**values, **options})
+
+
+async def test_scan_pair_scan_forget(ble_world: BleWorld, tmp_path: Path,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    flash = tmp_path / "flash"
+    flash.mkdir()
+    await ble_world.start_firmware(window_ms=60_000, script="ble_log_main.py", extra_env={
+        "UNSIT_STORAGE": str(flash), "UNSIT_MINUTES": "0", "UNSIT_START": "1790000000"})
     assert await scan.run_async(argparse.Namespace(time=0.5)) == 0
     assert f"{NAME}  F0:0D:00:00:00:01  -50 dBm  not paired" in capsys.readouterr().out
     assert await pair.run_async(argparse.Namespace(name=None, port=None, time=1.0)) == 0
     assert f"Paired with {NAME} (id {DEVICE_ID})" in capsys.readouterr().out
     assert await scan.run_async(argparse.Namespace(time=0.5)) == 0
     assert "-50 dBm  paired" in capsys.readouterr().out
-    assert forget.run(argparse.Namespace(name=NAME.lower(), all=False)) == 0
-    assert KeyRing().devices() == []
+    assert await forget.run_async(forget_args(NAME.lower())) == 0
+    assert "the clip dropped this computer's key" in capsys.readouterr().out
+    assert KeyRing().devices() == [] and not (flash / "keys.bin").exists()
     with pytest.raises(UnsitError, match="not paired"):
-        forget.run(argparse.Namespace(name=NAME, all=False))
+        await forget.run_async(forget_args(NAME))
 
 
 async def test_bluetooth_off_is_one_clear_error(ble_world: BleWorld) -> None:

@@ -81,3 +81,21 @@ async def test_sync_resumes_after_the_link_drops(ble_world: BleWorld, tmp_path: 
         store.close()
     assert report.from_seq > 2  # resumed, not restarted
     assert stored(db) == expected(minutes)
+
+
+async def test_sync_ble_finds_the_clip_again_after_a_drop_and_resumes(
+        ble_world: BleWorld, tmp_path: Path) -> None:
+    minutes = 1500
+    bridge = await start_log_device(ble_world, tmp_path, minutes)
+    await ble.pair("unsit-" + DEVICE_ID[-4:], KeyRing(), timeout=5)
+    db = tmp_path / "unsit.db"
+    said: list[str] = []
+    syncing = asyncio.create_task(ble.sync_ble(None, db, say=said.append, timeout=5.0))
+    while bridge.notifications_sent < 40:
+        assert not syncing.done()
+        await asyncio.sleep(0.001)
+    await bridge.drop_link()                    # walked out of range, and back
+    report = await asyncio.wait_for(syncing, 20)
+    assert said and "looking for it for up to 10 s" in said[0]
+    assert "the link was lost and the sync resumed" in report.notes
+    assert report.minutes == minutes and stored(db) == expected(minutes)

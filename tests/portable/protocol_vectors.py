@@ -53,6 +53,14 @@ def build(protocol, call):
         return P.pack_response(P.STATUS, call[1], P.OK, P.pack_status(call[2], call[3], call[4]))
     if name == "error":
         return P.pack_response(call[1], call[2], call[3])
+    if name == "forget_request":
+        return P.forget_request(call[1], bytes.fromhex(call[2]))
+    if name == "forget":
+        return P.pack_response(P.FORGET, call[1], P.OK, P.pack_forget(call[2], call[3]))
+    if name == "forget_all_request":
+        return P.forget_all_request(call[1])
+    if name == "forget_all":
+        return P.pack_response(P.FORGET_ALL, call[1], P.OK, P.pack_forget_all(call[2]))
     return None
 
 
@@ -111,6 +119,15 @@ def check_frames(frame, protocol, records, vectors):
             assert tuple(protocol.unpack_range_error(body)) == (call[2], call[3])
         elif name == "set_time":
             assert protocol.unpack_set_time(protocol.unpack_response(payload)[3]) is None
+        elif name == "forget":
+            assert tuple(protocol.unpack_forget(protocol.unpack_response(payload)[3])) == \
+                (call[2], call[3])
+        elif name == "forget_all":
+            assert protocol.unpack_forget_all(protocol.unpack_response(payload)[3]) == call[2]
+        elif name == "forget_request":
+            cmd, tag, body = protocol.unpack_request(payload)
+            assert (cmd, tag) == (protocol.FORGET, call[1])
+            assert protocol.unpack_forget_request(body) == bytes.fromhex(call[2])
         elif name.endswith("_request"):
             cmd, tag, body = protocol.unpack_request(payload)
             assert tag == call[1]

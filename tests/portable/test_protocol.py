@@ -10,7 +10,7 @@ def test_known_answer_vectors():
     vectors = protocol_vectors.load()
     assert vectors["protocol_version"] == protocol.VERSION
     assert protocol_vectors.check_records(records, vectors) == 5
-    assert protocol_vectors.check_frames(frame, protocol, records, vectors) == 15
+    assert protocol_vectors.check_frames(frame, protocol, records, vectors) == 19
 
 
 def test_request_envelope():

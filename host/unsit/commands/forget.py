@@ -1,42 +1,102 @@
-"""``unsit forget NAME``: remove a paired clip's key from this computer.
+"""``unsit forget [NAME]``: unpair this computer from a clip, on both sides.
 
-Afterwards this computer can no longer talk to the clip over Bluetooth until paired again.
-The clip keeps its copy until a factory reset or until newer hosts push it out (it keeps the
-four most recent); without this computer's copy that key is useless.
+The clip is told to drop this computer's key, over an authenticated Bluetooth session (or
+over USB with ``--port``), and then this computer drops its copy. When the clip cannot be
+reached, this computer's copy is dropped anyway and the command says that the clip still
+holds its key (useless without this copy; ``--port`` or a factory reset removes it later).
+
+``--all`` forgets every clip this computer is paired with. ``--all --port PATH`` is the
+factory reset of a clip's pairings: over the cable (physical access is consent, as for
+pairing) it drops every computer's key; any computer then has to pair again.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 
-from unsit.errors import UnsitError
-from unsit.keys import KeyRing
+from unsit import ble
+from unsit.keys import KeyRing, PairedDevice
+from unsit.transport import TransportError
+from unsit.usb_pairing import forget_usb, reset_keys_usb
 
 NAME = "forget"
-HELP = "Remove a paired clip's key from this computer (--all: every key)."
+HELP = "Unpair: the clip and this computer drop this computer's key (--all --port: factory reset)."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", nargs="?", metavar="NAME",
-                        help="the clip's name (unsit-XXXX), id or address")
-    parser.add_argument("--all", action="store_true", help="forget every paired clip")
+                        help="the clip's name (unsit-XXXX), id or address "
+                        "(default: the only paired clip)")
+    parser.add_argument("--all", action="store_true",
+                        help="every paired clip; with --port: the clip on that port forgets "
+                        "every computer (factory reset of its pairings)")
+    parser.add_argument("--port", metavar="PATH",
+                        help="tell the clip over this USB serial port instead of Bluetooth "
+                        "('auto': find it)")
+    parser.add_argument("--time", type=float, default=ble.SCAN_S, metavar="S",
+                        help=f"how long to look for the clip over Bluetooth, in seconds "
+                        f"(default {ble.SCAN_S:g})")
+
+
+def _drop_local(keyring: KeyRing, device_id: str) -> str:
+    return " and so did this computer" if keyring.forget(device_id) else ""
+
+
+async def _over_usb(args: argparse.Namespace, keyring: KeyRing) -> int:
+    port = None if args.port == "auto" else args.port
+    if args.all:
+        done = await reset_keys_usb(port)
+        info = done.device
+        print(f"Factory reset of {info.name}'s pairings (id {info.device_id}): it forgot "
+              f"every computer's key ({done.removed}){_drop_local(keyring, info.device_id)}.")
+        return 0
+    expect = None
+    if args.name is not None:
+        paired = keyring.find(args.name)
+        expect = args.name if paired is None else paired.device_id
+    done = await forget_usb(port, keyring, expect)
+    info = done.device
+    held = "dropped this computer's key" if done.removed else "did not hold this computer's key"
+    print(f"{info.name} (id {info.device_id}) {held}{_drop_local(keyring, info.device_id)}; "
+          f"it keeps {done.remaining} other computer(s)' keys.")
+    return 0
+
+
+async def _over_ble(device: PairedDevice, keyring: KeyRing, scan_s: float) -> None:
+    try:
+        held, remaining = await ble.forget_ble(device, keyring, scan_s)
+    except (ble.BluetoothUnavailable, ble.DeviceNotFound, TransportError) as error:
+        keyring.forget(device.device_id)
+        print(f"Forgot {device.name} (id {device.device_id}) on this computer only: the clip "
+              f"could not be reached ({error}) and still holds this computer's key. Without "
+              "this computer's copy it is useless; 'unsit forget --port PATH' over USB or a "
+              "factory reset removes it.")
+        return
+    keyring.forget(device.device_id)
+    if held:
+        print(f"Forgot {device.name} (id {device.device_id}): the clip dropped this "
+              f"computer's key (it keeps {remaining} other computer(s)' keys) and so did "
+              "this computer.")
+    else:
+        print(f"Forgot {device.name} (id {device.device_id}): the clip had already "
+              "forgotten this computer; this computer's copy is gone too.")
+
+
+async def run_async(args: argparse.Namespace) -> int:
+    keyring = KeyRing()
+    if args.port is not None:
+        return await _over_usb(args, keyring)
+    if args.all:
+        devices = keyring.devices()
+        if not devices:
+            print("No paired clips.")
+    else:
+        devices = [keyring.choose(args.name)]
+    for device in devices:
+        await _over_ble(device, keyring, args.time)
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
-    keyring = KeyRing()
-    if args.all:
-        devices = keyring.devices()
-    elif args.name is None:
-        raise UnsitError("name the clip to forget (or --all); 'unsit scan' lists them",
-                         exit_code=2)
-    else:
-        device = keyring.find(args.name)
-        if device is None:
-            raise UnsitError(f"{args.name} is not paired with this computer", exit_code=2)
-        devices = [device]
-    for device in devices:
-        keyring.forget(device.device_id)
-        print(f"Forgot {device.name} (id {device.device_id}).")
-    if not devices:
-        print("No paired clips.")
-    return 0
+    return asyncio.run(run_async(args))

@@ -1,8 +1,11 @@
-"""``unsit sync``: fetch the clip's log over USB into the local store and say what arrived.
+"""``unsit sync [NAME]``: fetch the clip's log into the local store and say what arrived.
 
-With no ``--port`` the clip is looked for among the USB serial ports. The clock of the clip is
-set (UTC and this computer's UTC offset), everything after the stored cursor is fetched,
-stored and acknowledged; progress goes to stderr for long transfers.
+Without ``--port`` the clip this computer is paired with is synced over Bluetooth LE; when
+this computer is paired with none (or Bluetooth is off, or the clip is out of range) the
+clip is looked for among the USB serial ports. ``--port PATH`` (or ``--port auto``) syncs
+over USB only; naming a clip syncs that paired clip over Bluetooth only. The clock of the
+clip is set (UTC and this computer's UTC offset), everything after the stored cursor is
+fetched, stored and acknowledged; progress goes to stderr for long transfers.
 """
 
 from __future__ import annotations
@@ -14,19 +17,24 @@ import sys
 from datetime import datetime, timezone
 from typing import Any, TextIO
 
+from unsit.ble import sync_auto
 from unsit.store import default_path
 from unsit.sync import SyncReport, sync_serial
 
 NAME = "sync"
-HELP = "Fetch the clip's log over USB into the local store, set its clock, and show what arrived."
+HELP = ("Fetch the clip's log (Bluetooth if paired, else USB) into the local store, set its "
+        "clock, and show what arrived.")
 
 PROGRESS_FROM = 1000  # records: smaller transfers finish before a progress line helps
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", nargs="?", metavar="NAME",
+                        help="the paired clip to sync over Bluetooth (unsit-XXXX, id or "
+                        "address; default: the only paired clip, else USB)")
     parser.add_argument("--port", metavar="PATH",
-                        help="serial port of the clip, e.g. /dev/ttyACM0 or COM3 "
-                        "(default: find it on USB)")
+                        help="sync over USB: the clip's serial port, e.g. /dev/ttyACM0 or "
+                        "COM3, or 'auto' to find it on USB")
     parser.add_argument("--db", metavar="PATH",
                         help=f"the store to fill (default: {default_path()})")
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
@@ -68,19 +76,29 @@ class ProgressLine:
             self.stream.flush()
 
 
-def run(args: argparse.Namespace) -> int:
+async def run_async(args: argparse.Namespace) -> int:
     progress = ProgressLine(sys.stderr)
     try:
-        report = asyncio.run(sync_serial(args.port, args.db, progress=progress,
-                                         say=progress.say))
+        if args.port is not None:
+            port = None if args.port == "auto" else args.port
+            report = await sync_serial(port, args.db, progress=progress, say=progress.say)
+            via = "USB"
+        else:
+            report, via = await sync_auto(args.name, args.db, progress=progress,
+                                          say=progress.say)
+            via = via if via == "Bluetooth LE" else "USB"
     finally:
         progress.finish()
     if args.json:
-        json.dump(report_json(report), sys.stdout)
+        json.dump({**report_json(report), "via": via}, sys.stdout)
         sys.stdout.write("\n")
     else:
-        print_report(report)
+        print_report(report, via)
     return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    return asyncio.run(run_async(args))
 
 
 def when(t_utc: int | None) -> str:
@@ -105,10 +123,10 @@ def report_json(report: SyncReport) -> dict[str, Any]:
     }
 
 
-def print_report(report: SyncReport) -> None:
+def print_report(report: SyncReport, via: str = "USB") -> None:
     device = report.device
     print(f"Synced {device.name} (id {device.device_id}, firmware {device.firmware}) "
-          f"in {report.seconds:.1f} s.")
+          f"over {via} in {report.seconds:.1f} s.")
     if report.new:
         print(f"  {report.new} new records: {report.minutes} minutes, {report.events} events, "
               f"{report.idle_minutes} unworn minutes in runs.")
