@@ -130,3 +130,24 @@ def test_package_json_follows_mips_convention_and_lists_every_firmware_file() ->
     assert dests == [rel.as_posix() for rel in firmware_files()]
     for dest, src in data["urls"]:
         assert (path.parent / src).is_file(), src
+
+
+@pytest.mark.slow
+def test_sources_left_by_mip_and_files_of_an_old_firmware_are_removed(tmp_path: Path) -> None:
+    with BoardStandIn(tmp_path) as board:
+        install(board.port)
+        # what `mpremote mip install` of package.json leaves: sources, which MicroPython
+        # imports before the .mpy beside them; and a module an older firmware had
+        on_board(board.port, "f = open('/logic/states.py', 'w'); f.write('SITTING = 99\\n');"
+                             " f.close()\nf = open('/logic/retired.mpy', 'wb'); f.close()")
+        manifest = json.loads(on_board(board.port, "print(open('/unsit.json').read())"))
+        manifest["files"]["/logic/retired.mpy"] = "0" * 64
+        on_board(board.port, f"f = open('/unsit.json', 'w'); f.write({json.dumps(manifest)!r});"
+                             " f.close()")
+        result = install(board.port)
+        assert result.removed == ["/logic/retired.mpy", "/logic/states.py"]
+        assert result.copied == []
+        listing = on_board(board.port, "import os; print(sorted(os.listdir('/logic')))")
+        assert "states.py'" not in listing and "retired" not in listing
+        assert on_board(board.port, "from logic import states\nprint(states.SITTING)"
+                        ).strip() != "99"

@@ -90,6 +90,15 @@ def test_eval_command_on_a_small_hapt_folder(tmp_path: Path, capsys) -> None:
     lines = {line.split()[0]: line.split() for line in out.splitlines() if line.strip()}
     assert lines["7"][2] == "1.000"   # unsit: every second right in any mounting
     assert "actigraph" in out and "inclinometer" in out
+    # each subject's confusion matrix, per method, adding up to the subject's seconds
+    part = out[out.index("subject 7, unsit"):]
+    matrix = part.splitlines()[1:6]
+    assert matrix[0].split()[-5:] == list(states.NAMES)
+    said = {row.split()[0]: [int(v) for v in row.split()[1:]] for row in matrix[1:]}
+    assert sum(map(sum, said.values())) == int(lines["7"][1])
+    for truth in ("sitting", "standing", "walking"):
+        row = said[truth]
+        assert row[states.NAMES.index(truth)] >= 0.9 * sum(row) > 0, (truth, row)
 
 
 def test_eval_command_rejects_a_folder_without_data(tmp_path: Path, capsys) -> None:

@@ -102,6 +102,7 @@ class InstallResult:
     copied: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     bytes_copied: int = 0
+    removed: list[str] = field(default_factory=list)
 
 
 def _transport(port: str, timeout_s: float) -> Any:
@@ -311,6 +312,9 @@ def install(port: str, progress: Callable[[str], None] = lambda line: None,
             _write(transport, path, image[path])
             result.copied.append(path)
             result.bytes_copied += len(image[path])
+        for path in _remove(transport, stale_paths(paths, info.manifest)):
+            progress(f"removing {path} (it would shadow or outlive the new firmware)")
+            result.removed.append(path)
         manifest = {"unsit": __version__, "micropython": info.version_text,
                     "files": {p: hashlib.sha256(image[p]).hexdigest() for p in paths}}
         _write(transport, MANIFEST, json.dumps(manifest).encode())
@@ -319,12 +323,47 @@ def install(port: str, progress: Callable[[str], None] = lambda line: None,
         bad = [p for p, h in zip(paths, after) if h != hashlib.sha256(image[p]).hexdigest()]
         if bad:
             raise UnsitError(f"verification failed for {', '.join(bad)}: run install again")
-        _run(transport, "import logic.states")
+        loaded = _run(transport, _LOADED).strip().splitlines()[-1]
+        if loaded.lstrip("./") != "logic/states.mpy":  # __file__ is as sys.path found it
+            raise UnsitError(f"the board loads {loaded} instead of the installed "
+                             "/logic/states.mpy: run install again")
         result.info = _probe(transport, port)
         return result
     finally:
         transport.exit_raw_repl()
         transport.close()
+
+
+def stale_paths(paths: list[str], manifest: dict[str, Any] | None) -> list[str]:
+    """Board files to delete after installing ``paths``: the ``.py`` twin of every ``.mpy``
+    (MicroPython imports ``x.py`` before ``x.mpy``, so a source left by ``mpremote mip
+    install`` or an older unsit would run instead of the new firmware), and files that the
+    previous install's manifest lists but this firmware no longer has."""
+    keep = set(paths)
+    stale = {p[:-4] + ".py" for p in paths if p.endswith(".mpy")}
+    old = (manifest or {}).get("files", {})
+    if isinstance(old, dict):
+        stale.update(p for p in old if isinstance(p, str) and p.startswith("/"))
+    return sorted(stale - keep - {MANIFEST})
+
+
+def _remove(transport: Any, paths: list[str]) -> list[str]:
+    """Delete those of ``paths`` that exist on the board; return the ones deleted."""
+    if not paths:
+        return []
+    code = ("import os, json\nr = []\nfor p in %r:\n    try:\n        os.remove(p)\n"
+            "        r.append(p)\n    except OSError:\n        pass\nprint(json.dumps(r))\n"
+            % paths)
+    removed: list[str] = json.loads(_run(transport, code).strip().splitlines()[-1])
+    return removed
+
+
+# Where the firmware's modules are really imported from (a stale .py would win over .mpy).
+_LOADED = """import sys
+sys.modules.pop('logic.states', None)
+import logic.states
+print(logic.states.__file__)
+"""
 
 
 def _write(transport: Any, path: str, data: bytes) -> None:

@@ -243,6 +243,16 @@ def format_result(result: Result) -> str:
     lines.append(row)
     worst = min(s.balanced_accuracy() for s in result.per_subject["unsit"].values())
     lines.append(f"unsit: lowest subject BA {_fmt(worst)}")
+    lines.append("")
+    lines.append("confusion matrices per subject (seconds; rows: truth, columns: what was said)")
+    for user in sorted(result.per_subject["unsit"]):
+        for method in methods:
+            score = result.per_subject[method][user]
+            lines.append(f"subject {user}, {method}: BA {_fmt(score.balanced_accuracy())}, "
+                         f"lying recall {_fmt(score.lying_recall())}")
+            lines.extend(format_matrix(score))
+    lines.append("")
+    lines.append("overall")
     for method in methods:
         score = result.overall(method)
         lines.append(f"{method}: overall BA {_fmt(score.balanced_accuracy())}, "

@@ -50,5 +50,6 @@ def run(args: argparse.Namespace) -> int:
         return 0
     result = install(port, progress=_say, timeout_s=args.timeout)
     print(f"installed on {port}: {len(result.copied)} files copied "
-          f"({result.bytes_copied} bytes), {len(result.unchanged)} unchanged; verified")
+          f"({result.bytes_copied} bytes), {len(result.unchanged)} unchanged, "
+          f"{len(result.removed)} stale removed; verified")
     return 0
