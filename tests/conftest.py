@@ -11,6 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests share two cores with the MicroPython subprocesses of other tests: a slow
+# example is load, not a failure.
+settings.register_profile("unsit", deadline=None)
+settings.load_profile("unsit")
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRMWARE = ROOT / "firmware"

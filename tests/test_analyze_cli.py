@@ -54,3 +54,11 @@ def test_rate_too_low_and_missing_file(tmp_path: Path) -> None:
     assert low.returncode == 2 and "at least 10 Hz" in low.stderr
     missing = run_unsit("analyze", str(tmp_path / "nope.txt"), "--rate", "25")
     assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+def test_a_file_without_samples_is_an_error(tmp_path: Path) -> None:
+    trace = tmp_path / "empty.csv"
+    trace.write_text("x,y,z\n# the recorder stopped at once\n")
+    done = run_unsit("analyze", str(trace), "--rate", "25")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip() == f"unsit analyze: error: {trace}: no samples"

@@ -21,7 +21,7 @@ from unsit.errors import UnsitError
 from unsit.simulation import (SimulationResult, board_bytes, read_board, read_log, run_firmware,
                               simulate, summarise)
 from unsit.trace import to_board_samples
-from unsit_firmware.logic import events, patterns
+from unsit_firmware.logic import events, patterns, records
 
 MONDAY_9 = int(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc).timestamp())
 HOUR_S = 3600
@@ -226,3 +226,40 @@ def test_an_hour_of_real_sitting_built_from_chained_hapt_bouts(hapt_dir: Path,
     sat_down_s = len(lead_in) / 50
     assert abs(reminder.t_s - (sat_down_s + HOUR_S)) <= 30
     assert reminder.heeded
+
+
+def test_a_clip_moved_on_the_belt_is_logged_as_a_calibration(tmp_path: Path) -> None:
+    before = tg.generate("mount front\nseed 4\nstand 1m\nwalk 3m\nsit 5m\nwalk 2m")
+    after = tg.generate("mount front upside-down\nseed 5\nstand 1m\nwalk 3m\nsit 5m\nwalk 2m")
+    simulate(before.board_samples() + after.board_samples(), MONDAY_9, workdir=tmp_path)
+    log = read_log(tmp_path / "storage")
+    moved = [(t - MONDAY_9, values) for _, kind, t, _, values in log
+             if kind == events.CALIBRATION]
+    assert len(moved) == 1, moved
+    t_s, (degrees, clip_moved, *_) = moved[0]
+    assert 11 * 60 < t_s < 11 * 60 + 4 * 60       # learnt while walking after the move
+    assert clip_moved == 1 and 150 <= degrees <= 180  # upside down: half a turn
+
+
+def test_minutes_fall_on_whole_utc_minutes_from_boot_to_the_end(tmp_path: Path) -> None:
+    trace = tg.generate("stand 2m\nsit 10m\nwalk 2m")
+    simulate(trace.board_samples(), MONDAY_9, workdir=tmp_path)
+    minutes = [(t, sum(values[:5])) for _, kind, t, _, values in read_log(tmp_path / "storage")
+               if kind == records.MINUTE]
+    assert len(minutes) >= 14
+    assert all(t % 60 == 0 for t, _ in minutes), minutes[:2] + minutes[-2:]
+    assert [t for t, _ in minutes] == sorted({t for t, _ in minutes})   # no two share a minute
+
+
+def test_a_start_outside_the_clips_clock_is_refused(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "t.txt"
+    tg.generate("stand 1m", 25.0).write_text(path)
+    assert cli.main(["simulate", str(path), "--rate", "25", "--start", "1900-01-01T00:00"]) == 2
+    assert "outside the clip's clock" in capsys.readouterr().err
+
+
+def test_a_negative_demo_seed_is_one_line(capsys) -> None:
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["demo", "--seed", "-5"])
+    assert stop.value.code == 2
+    assert "--seed: must be from 0" in capsys.readouterr().err

@@ -53,6 +53,7 @@ mode at 25 Hz. The log is written in batches (``FlashLog``), not once per second
 state is saved every ``SAVE_EVERY_S`` seconds, not on every change.
 """
 
+import math
 import sys
 from array import array
 
@@ -60,7 +61,8 @@ import asyncio
 
 from logic import events, patterns
 from logic.coach import Coach
-from logic.detector import NOT_WORN_AFTER_S, Detector
+from logic.detector import MOVED_CHORD, NOT_WORN_AFTER_S, Detector
+from logic.fixedmath import UNIT
 from logic.flashlog import FlashLog
 from logic.settings import Settings
 from logic.states import NOT_WORN
@@ -93,6 +95,16 @@ TASK_BLE = const(6)
 
 _STATE_FILE = "/coach.bin"
 _DETECTOR_FILE = "/detector.bin"
+
+
+def chord_degrees(chord2):
+    """The angle in whole degrees between two unit vectors ``chord2`` apart (logic.fixedmath).
+
+    A chord of length c joins unit vectors an angle 2 asin(c / 2) apart. Called only when
+    the clip's reference changes, so floating point is fine here.
+    """
+    c = math.sqrt(chord2) / UNIT
+    return int(2 * math.degrees(math.asin(min(1.0, c / 2))) + 0.5)
 
 
 class Device:
@@ -214,7 +226,11 @@ class Device:
         if state == NOT_WORN and self._prev_state != NOT_WORN and det.still_since >= 0:
             self.minutes.not_worn_since(det.still_since)
         self._prev_state = state
-        self.minutes.second(t, det.second, state, det.steps)
+        # t is when the second ended; the minute it belongs to is the one it began in
+        self.minutes.second(t - 1, det.second, state, det.steps)
+        if det.recalibrated:
+            chord2 = det.recal_chord2
+            self.emit(events.CALIBRATION, chord_degrees(chord2), 1 if chord2 > MOVED_CHORD else 0)
 
     def _play(self, pattern):
         if pattern:

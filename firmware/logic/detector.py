@@ -71,6 +71,7 @@ _LEARN_CHORD = const(81737)     # 4 degrees: a posture this near its cluster tea
 _ADJUST_CHORD = const(2023580)  # 20 degrees: a new posture while the clip is put on
 _REUP_CHORD = const(1143340)    # 15 degrees: upright from putting on, corrected by walking
 _MOVED_CHORD = const(4495441)   # 30 degrees: walking this far from upright means the clip moved
+MOVED_CHORD = _MOVED_CHORD      # public: the app tells a moved clip from a corrected start
 
 # Saved state (save/restore). Version, rate_hz, state, steps, flags (``_flags()``), the bout's
 # gesture, samples in the second so far, the last three seconds' steps; since_step, step_now,
@@ -96,6 +97,7 @@ class Detector:
         self.still_since = 0
         self.second = -1
         self.recalibrated = False   # True for the second in which the clusters were reset
+        self.recal_chord2 = 0       # then: chord2 between the old upright and the new one
         self._step_gap = (rate_hz * _STEP_GAP_MS) // 1000
         # Per-sample state.
         self._n = 0
@@ -453,6 +455,7 @@ class Detector:
             if far > _MOVED_CHORD or far > _REUP_CHORD and not self._up_walked:
                 # Walking far from the upright cluster: the clip was moved, or the posture
                 # taken as upright when it was put on was not (it was put on sitting).
+                self.recal_chord2 = far
                 _copy(up, walk)
                 self._has_sit = False
                 self.recalibrated = True

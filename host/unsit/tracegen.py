@@ -147,6 +147,8 @@ def _parse_line(script: DayScript, words: list[str]) -> None:
                 raise ValueError(f"unknown mount option {rest[0]!r}")
     elif head == "seed":
         script.seed = int(words[1])
+        if not 0 <= script.seed < 2**32:
+            raise ValueError(f"seed must be from 0 to {2**32 - 1}")
     elif head == "wearer":
         for key, value in zip(words[1::2], words[2::2], strict=True):
             if not hasattr(script.wearer, key):

@@ -10,6 +10,7 @@ import argparse
 import csv
 import sys
 
+from unsit.errors import InputError
 from unsit.trace import check_rate, read_trace, to_board_samples
 
 NAME = "analyze"
@@ -24,7 +25,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     check_rate(args.rate)
-    samples = to_board_samples(read_trace(args.trace), args.rate)
+    rows = read_trace(args.trace)
+    if len(rows) == 0:
+        raise InputError(f"{args.trace}: no samples")
+    samples = to_board_samples(rows, args.rate)
     from unsit.analysis import detect_seconds  # the firmware detector, imported only when used
 
     out = csv.writer(sys.stdout, lineterminator="\n")

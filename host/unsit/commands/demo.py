@@ -30,8 +30,18 @@ _DOING = {"sit": "sits", "stand": "stands", "walk": "walks", "lie": "lies down",
           "desk": "leaves the clip on the desk"}
 
 
+def _seed(text: str) -> int:
+    try:
+        seed = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 0 <= seed < 2**32:
+        raise argparse.ArgumentTypeError(f"must be from 0 to {2**32 - 1}, not {seed}")
+    return seed
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seed", type=int, default=1,
+    parser.add_argument("--seed", type=_seed, default=1,
                         help="varies the generated day's details (default 1)")
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
 

@@ -48,6 +48,9 @@ def parse_start(text: str | None) -> datetime | None:
                          "(e.g. 2026-03-02T08:00+01:00)") from None
     if start.tzinfo is None:
         start = start.replace(tzinfo=timezone.utc)
+    if not 2000 <= start.astimezone(timezone.utc).year < 2106:
+        # the clip keeps UTC in an unsigned 32-bit count of seconds since 1970
+        raise InputError(f"--start: {text!r} is outside the clip's clock (years 2000 to 2105)")
     return start
 
 
@@ -137,6 +140,6 @@ def print_result(result: SimulationResult, start: datetime | None) -> None:
         print(f"Heeded {heeded} of {len(result.reminders)} reminders.")
     totals = ", ".join(f"{name.replace('_', ' ')} {duration(seconds)}"
                        for name, seconds in result.totals_s.items() if seconds >= 30)
-    print(f"Totals: {totals}; {result.steps} steps.")
+    print(f"Totals: {totals or 'under a minute of any posture'}; {result.steps} steps.")
     if result.faults:
         print(f"Faults recorded by the firmware: {result.faults}")
