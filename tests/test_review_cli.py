@@ -73,7 +73,11 @@ def test_summary_csv_and_table(db: Path, capsys: pytest.CaptureFixture[str]) -> 
                  "--to", "2026-03-03"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[:3] == ["day", "wear", "h"]
-    assert lines[1].split()[:4] == ["2026-03-02", "10.0", "3.5", "6.3"]
+    day = lines[1].split()
+    assert day[:3] == ["2026-03-02", "10.0", "3.5"]
+    # standing 5 + 0.5 + 360 min, walking 15 min, lying 10 min (office_day)
+    assert day[3:6] == ["6.1", "0.2", "0.2"]
+    assert day[11:13] == ["3/180", "2/150"]      # bouts >= 30 (90, 30, 60) and >= 60 (90, 60)
     assert lines[2].startswith("2026-03-03 *")
     assert lines[-1].startswith("* less than 10 h of wear")
 

@@ -20,10 +20,11 @@ HELP = "Daily sitting summary: wear, postures, breaks, bouts and reminders per l
 DEFAULT_DAYS = 7
 
 _COLUMNS = (
-    ("date", "day"), ("wear_h", "wear h"), ("sitting_h", "sit h"), ("upright_h", "upright h"),
+    ("date", "day"), ("wear_h", "wear h"), ("sitting_h", "sit h"), ("standing_h", "stand h"),
+    ("walking_h", "walk h"), ("lying_h", "lie h"),
     ("steps", "steps"), ("breaks", "breaks"), ("breaks_per_sitting_hour", "br/sit h"),
     ("mean_bout_min", "mean bout"), ("longest_bout_min", "longest"),
-    ("bouts_30", ">=30"), ("bouts_60", ">=60"), ("reminders", "remind"),
+    ("long_30", ">=30 n/min"), ("long_60", ">=60 n/min"), ("reminders", "remind"),
     ("heeded_pct", "heeded %"), ("median_min_to_get_up", "get up min"),
 )
 
@@ -65,7 +66,11 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
                 "date": row["date"] + (" *" if row["low_wear"] else ""),
                 "wear_h": round(row["wear_min"] / 60, 1),
                 "sitting_h": round(row["sitting_min"] / 60, 1),
-                "upright_h": round((row["standing_min"] + row["walking_min"]) / 60, 1),
+                "standing_h": round(row["standing_min"] / 60, 1),
+                "walking_h": round(row["walking_min"] / 60, 1),
+                "lying_h": round(row["lying_min"] / 60, 1),
+                "long_30": f"{row['bouts_30']}/{row['bouts_30_min']:g}",
+                "long_60": f"{row['bouts_60']}/{row['bouts_60_min']:g}",
             })
         write_text(sys.stdout, _COLUMNS, shown)
     if any(row["low_wear"] for row in rows):
