@@ -39,9 +39,9 @@ A missing or damaged file gives a fresh coach or detector. What a reset loses, a
   the boot, a second or two). A reminder comes that much later; one played since the last
   save may play again.
 - the log: records not yet flushed (``FlashLog`` keeps up to 32 in RAM; flushed every
-  ``FLUSH_EVERY_S``, 10 min) and the minutes held back for the not-worn discount (2 minutes
-  and the one in progress): at most about 13 minutes of minute records and the events of
-  that time, plus the time the board was down. While the clip is not worn, the open run of
+  ``FLUSH_EVERY_S``, 5 min, with the state, which is written then anyway) and the minutes
+  held back for the not-worn discount (2 minutes and the one in progress): at most about 8
+  minutes of minute records and the events of that time, plus the time the board was down. While the clip is not worn, the open run of
   unworn minutes (up to ``flashlog.IDLE_MAX_MIN``, an hour) is in RAM too. Nothing is
   duplicated: records that were never flushed never had a sequence number on flash, and the
   numbering carries on from the last one stored.
@@ -80,7 +80,7 @@ except ImportError:
 RATE_HZ = const(25)
 BATCH = const(25)               # samples per FIFO read: one second
 SAVE_EVERY_S = const(300)       # coach and detector saved this often (and at shutdown)
-FLUSH_EVERY_S = const(600)      # the log is flushed at least this often
+FLUSH_EVERY_S = const(300)      # the log is flushed at least this often (with each save)
 WATCHDOG_EVERY_MS = const(1000)
 STALL_S = const(30)             # no sampling progress this long: stop feeding the watchdog
 FAULT_PAUSE_MS = const(1000)
