@@ -1,9 +1,16 @@
-"""Accelerometer drivers under MicroPython: RAM each driver keeps, time per one-second read.
+"""Accelerometer drivers under MicroPython: RAM each driver keeps, time per one-second read,
+and what the board's light-sleep decision costs per wake.
 
 Run: ``.venv/bin/python benchmarks/bench_drivers.py``. The chips are the register-level models
 of tests/portable/chipmodels, so the time includes the model's own register emulation (on a
 board the I2C transfer replaces it: 25 samples = 150-175 bytes, ~4 ms at 400 kHz); the RAM
 figure is the driver's own (64-bit unix port: about twice a 32-bit board's).
+
+The last lines time ``hw.boards.Board`` on the LIS3DH model with the stand-in MCU of
+tests/portable/mcu_standin (its ``lightsleep`` returns at once with a second of samples in the
+FIFO): the decision alone (``awake_reason()`` and the FIFO level), and a whole
+``wait_samples()`` that ends in a light sleep, asyncio's yield included (every third also
+waits 1 ms for FreeRTOS's idle task: those are left out of the figure).
 """
 
 from __future__ import annotations
@@ -49,6 +56,52 @@ for name, model, driver, extra in (
     # LSM6DS: 25 chip samples at 26 Hz give 24 or 25 at 25 Hz
     print("%-8s driver RAM %5d B   read_into(25 samples) %6.1f us   samples %d"
           % (name, kept, total / ROUNDS, samples))
+
+import asyncio
+from hw.boards import Board, LightSleep
+from mcu_standin import Esp32, Pin
+
+class Instant:
+    # lightsleep: a FIFO period passes at once
+    def __init__(self, chip):
+        self.chip = chip
+        self.us = 0      # spent in the chip model: not the board's
+    def lightsleep(self, ms):
+        t = time.ticks_us()
+        for i in range(25):
+            self.chip.sample(i, 0, 1000)
+        self.us += time.ticks_diff(time.ticks_us(), t)
+
+chip = LIS3DHModel(0x18)
+imu = LIS3DH(Bus(chip), 0x18, rate_hz=25, watermark=25)
+mcu = Instant(chip)
+board = Board("bench", "0", imu, None, None, None, "/tmp", int_pin=Pin(chip.int1),
+              sleeper=LightSleep(mcu, Esp32()), boot_awake_ms=0, discovery=(0, 0))
+buf = array("h", [0] * 96)
+t = time.ticks_us()
+for r in range(ROUNDS):
+    board.awake_reason()
+    board._until_watermark_ms()
+print("sleep decision (awake_reason + FIFO level)   %6.1f us a wake"
+      % (time.ticks_diff(time.ticks_us(), t) / ROUNDS))
+
+async def waits():
+    total = 0
+    timed = 0
+    for r in range(ROUNDS):
+        yields = board.waits % 3 == 2
+        before = mcu.us
+        t = time.ticks_us()
+        await board.wait_samples()
+        if not yields:
+            total += time.ticks_diff(time.ticks_us(), t) - (mcu.us - before)
+            timed += 1
+        imu.read_into(buf)
+    return total / timed
+
+per_wake = asyncio.run(waits())
+print("wait_samples ending in a light sleep         %6.1f us a wake   (%d of %d slept)"
+      % (per_wake, board.sleeps, board.waits))
 """
 
 

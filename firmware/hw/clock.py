@@ -5,6 +5,13 @@ API: MicroPython ``time.ticks_ms``, ``time.time``, ``time.gmtime`` and
 (1970 or 2000: ``gmtime(0)`` tells), so UTC is computed from the epoch found. The RTC keeps
 running through soft resets and (ESP32) deep sleep but not through power loss: a clock that
 reads before 2024 is taken as never set.
+
+Light sleep (``hw.boards`` sleeps between FIFO reads) needs no correction here: on the ESP32
+port ``time.ticks_ms`` is ``esp_timer_get_time() / 1000`` (ports/esp32/mphalport.c) and
+ESP-IDF's ESP Timer "maintains correct time after light sleep" (ESP-IDF API reference, ESP
+Timer), while ``time.time`` reads the RTC, which runs through light sleep; the rp2 port keeps
+its system timer counting in ``machine.lightsleep`` and re-syncs the time of day on waking.
+``tests/portable/test_board_sleep.py`` checks that ticks and the samples read stay in step.
 """
 
 import time

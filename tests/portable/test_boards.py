@@ -65,10 +65,15 @@ def test_config_overrides_pins_but_not_unknown_keys():
 
 def test_every_profile_has_the_pins_build_needs():
     needed = ("name", "i2c", "sda", "scl", "imu_int", "motor", "motor_min", "hold", "button",
-              "battery_adc", "divider", "charge")
+              "battery_adc", "divider", "charge", "charge_level", "radio_in_mcu")
     for name, pins in PROFILES.items():
         for key in needed:
             assert key in pins, (name, key)
+    # USB power is sensed (and keeps the board awake) on the XIAO builds and the Pico W; the
+    # BLE radio stops in light sleep where it is part of the MCU (the ESP32 family)
+    assert [n for n in sorted(PROFILES) if PROFILES[n]["charge"] is not None] == [
+        "pico_w", "xiao_esp32c3", "xiao_esp32s3"]
+    assert [n for n in sorted(PROFILES) if not PROFILES[n]["radio_in_mcu"]] == ["pico_w"]
 
 
 def test_device_id_is_eight_stable_hex_characters():
