@@ -44,6 +44,9 @@ if TYPE_CHECKING:
     from unsit.sync import Progress, SyncReport
 
 SCAN_S = 5.0
+# A clip on battery light-sleeps with its radio off and shows itself for 3.5 s every 5 minutes
+# (hw/boards.py DISCOVERY_EVERY_MS, DISCOVERY_MS); syncing waits for one such window.
+SYNC_SCAN_S = 310.0
 CONNECT_S = 10.0
 CONNECT_ATTEMPTS = 3
 RETRY_PAUSE_S = 1.0
@@ -340,9 +343,10 @@ async def sync_ble(name_or_id: str | None, db: Path | str | None,
 async def sync_auto(name_or_id: str | None, db: Path | str | None,
                     progress: Progress | None = None,
                     say: Callable[[str], None] | None = None, keyring: KeyRing | None = None,
-                    scan_s: float = SCAN_S, **options: object) -> tuple[SyncReport, str]:
-    """``unsit sync`` without ``--port``: over Bluetooth when this computer is paired with a
-    clip, else (or when Bluetooth is off or the clip is out of range) over USB.
+                    scan_s: float = SYNC_SCAN_S, **options: object) -> tuple[SyncReport, str]:
+    """``unsit sync`` without ``--port``: over USB when a clip is plugged in (faster, and the
+    cable needs no key), else over Bluetooth when this computer is paired with a clip, else
+    (or when Bluetooth is off or the clip is out of range) one clear error.
 
     A named clip is synced over Bluetooth only. Returns the report and the link used
     (``"Bluetooth LE"`` or the serial port). When neither link works, one
@@ -351,7 +355,16 @@ async def sync_auto(name_or_id: str | None, db: Path | str | None,
     from unsit.sync import sync_serial
 
     keyring = KeyRing() if keyring is None else keyring
-    if name_or_id is not None or keyring.devices():
+    plugged: str | None = None
+    if name_or_id is None:
+        try:
+            plugged = find_device_port()
+        except UnsitError:
+            plugged = None
+    if plugged is None and (name_or_id is not None or keyring.devices()):
+        if say is not None and scan_s > 2 * SCAN_S:
+            say(f"looking for the clip over Bluetooth for up to {scan_s / 60:.0f} min: on battery "
+                "it shows itself every 5 minutes (Ctrl-C to stop)")
         try:
             report = await sync_ble(name_or_id, db, progress, say=say, keyring=keyring,
                                     scan_s=scan_s, **options)  # type: ignore[arg-type]
@@ -366,6 +379,8 @@ async def sync_auto(name_or_id: str | None, db: Path | str | None,
             raise UnsitError(f"cannot reach the clip. Bluetooth: {why} USB: {usb}") from None
         if say is not None:
             say(f"{why} Syncing over USB ({port}) instead.")
+    elif plugged is not None:
+        port = plugged
     else:
         try:
             port = find_device_port()

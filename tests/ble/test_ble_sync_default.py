@@ -72,7 +72,7 @@ async def test_paired_clip_syncs_over_bluetooth_by_default(
     assert report["minutes"] == MINUTES and report["missing"] == 0
 
 
-async def test_bluetooth_off_falls_back_to_usb_and_neither_is_one_clear_line(
+async def test_a_plugged_in_clip_syncs_over_usb_and_neither_link_is_one_clear_line(
         ble_world: BleWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     line = DirectLine()
@@ -80,14 +80,13 @@ async def test_bluetooth_off_falls_back_to_usb_and_neither_is_one_clear_line(
         fd = line.device_fd()
         await start_clip(ble_world, tmp_path, serial_fd=fd)
         os.close(fd)
-        await pair_usb(line.path, KeyRing())   # paired: Bluetooth is tried first
-        use_central(None)                      # ... but it is off
+        await pair_usb(line.path, KeyRing())   # paired, but the cable comes first
         usb_ports(monkeypatch, line.path)
         report, err = await run_sync(tmp_path / "unsit.db", capsys)
         assert report["via"] == "USB" and report["minutes"] == MINUTES
-        assert err.startswith("Bluetooth is not available (")
-        assert err.endswith(f"Syncing over USB ({line.path}) instead.\n")
+        assert "Bluetooth" not in err
 
+        use_central(None)                      # Bluetooth off
         usb_ports(monkeypatch)                 # unplugged too
         with pytest.raises(UnsitError) as neither:
             await run_sync(tmp_path / "unsit.db", capsys)
