@@ -23,7 +23,7 @@ import asyncio
 
 from app.service import Service
 from hw.ble_peripheral import BlePeripheral, LinkClosed
-from logic import protocol
+from logic import patterns, protocol
 from logic.pairing import BOOT_WINDOW_MS, KeyStore, LongPress, PairingWindow, opens_at_boot
 from logic.secure_session import ERROR, DeviceSession
 
@@ -69,6 +69,7 @@ class BleService:
         """Let one host pair over the air for ``duration_ms`` (default ``WINDOW_MS``)."""
         self.window.open(time.ticks_ms(), duration_ms)  # the peripheral checks ticks_ms too
         self.peripheral.pairing_window_opened()
+        self.device.feel(patterns.PAIRING_OPEN)  # the wearer feels that the gesture worked
 
     def pairing_window_open(self):
         return self.window.is_open(time.ticks_ms())

@@ -232,6 +232,10 @@ class Device:
             chord2 = det.recal_chord2
             self.emit(events.CALIBRATION, chord_degrees(chord2), 1 if chord2 > MOVED_CHORD else 0)
 
+    def feel(self, pattern):
+        """Play ``pattern`` (``logic.patterns``) soon, without waiting for it."""
+        self._play(pattern)
+
     def _play(self, pattern):
         if pattern:
             self.pattern = pattern

@@ -22,6 +22,7 @@ REMINDER_2 = const(2)
 REMINDER_3 = const(3)
 REMINDER_4 = const(4)
 SNOOZE_ACK = const(5)   # one short tick: the double tap was understood
+PAIRING_OPEN = const(6)  # three quick ticks: the pairing window is open
 
 _REMINDERS = const(4)
 
@@ -32,9 +33,10 @@ _TABLE = (
     ((250, 200, 90), (250, 200, 90), (250, 200, 90), (250, 0, 90)),
     ((300, 200, 100), (300, 200, 100), (300, 200, 100), (600, 0, 100)),
     ((60, 0, 60),),
+    ((60, 100, 70), (60, 100, 70), (60, 0, 70)),
 )
 
-COUNT = const(6)
+COUNT = const(7)
 
 
 def for_reminder(played):

@@ -18,7 +18,7 @@ from ble_world import DEVICE_ID, BleWorld
 from unsit import ble
 from unsit.client import DeviceClient
 from unsit.keys import KeyRing
-from unsit_firmware.logic import events
+from unsit_firmware.logic import events, patterns
 from unsit_firmware.logic.pairing import LONG_PRESS_MS
 
 NAME = "unsit-" + DEVICE_ID[-4:]
@@ -30,7 +30,8 @@ async def start_app(world: BleWorld, tmp: Path, reset_cause: int,
                     button: Path | None = None) -> Path:
     flash = tmp / "flash"
     flash.mkdir()
-    env = {"UNSIT_STORAGE": str(flash), "UNSIT_RESET": str(reset_cause)}
+    env = {"UNSIT_STORAGE": str(flash), "UNSIT_RESET": str(reset_cause),
+           "UNSIT_MOTOR_LOG": str(tmp / "motor.log")}
     if button is not None:
         button.write_text("1")
         env["UNSIT_BUTTON"] = str(button)
@@ -72,5 +73,12 @@ async def test_after_a_watchdog_reset_only_a_long_press_opens_it(ble_world: BleW
     held = time.monotonic() - pressed
     button.write_text("1")
     assert held >= LONG_PRESS_MS / 1000 - 0.05
+    # and the wearer feels that it opened: the PAIRING_OPEN pattern, nothing before it
+    motor = tmp_path / "motor.log"
+    while motor.read_text().count("on") < len(patterns.steps(patterns.PAIRING_OPEN)) if \
+            motor.exists() else True:
+        assert time.monotonic() - pressed < 10, "no pulses when the window opened"
+        await asyncio.sleep(0.02)
+    assert motor.read_text().count("on") == len(patterns.steps(patterns.PAIRING_OPEN))
     device = await ble.pair(NAME, KeyRing(), timeout=5)
     assert device.device_id == DEVICE_ID and (flash / "keys.bin").stat().st_size == 40

@@ -3,10 +3,11 @@
 Everything above the board is the firmware as on a clip: the app's tasks, the protocol
 service and ``app.ble_service.BleService`` with its pairing gesture. The board follows the
 board contract (docs/architecture.md, "The board") in real time: the accelerometer is a clip
-lying still (a FIFO of 25 samples a second), the motor records nothing, the button is
+lying still (a FIFO of 25 samples a second), the motor logs its pulses, the button is
 ``button_pin.FilePin``. Environment as ble_echo_main.py, plus ``UNSIT_STORAGE`` (the flash
 folder), ``UNSIT_RESET`` (the reset cause reported, an ``events.RESET_*`` code) and
-``UNSIT_BUTTON`` (the button's level file; absent = a board without a button).
+``UNSIT_BUTTON`` (the button's level file; absent = a board without a button) and
+``UNSIT_MOTOR_LOG`` (a file the motor's pulses are written to).
 """
 
 import os
@@ -38,8 +39,15 @@ class StillImu:
 
 
 class Motor:
+    """Writes each pulse's start (``on PERCENT``) to ``UNSIT_MOTOR_LOG`` when it is set."""
+
+    def __init__(self, path):
+        self._path = path
+
     def on(self, percent):
-        pass
+        if self._path:
+            with open(self._path, "a") as f:
+                f.write("on %d\n" % percent)
 
     def off(self):
         pass
@@ -67,7 +75,7 @@ class Board:
         self.device_id = os.getenv("UNSIT_DEVICE_ID")
         self.storage_dir = os.getenv("UNSIT_STORAGE")
         self.imu = StillImu()
-        self.motor = Motor()
+        self.motor = Motor(os.getenv("UNSIT_MOTOR_LOG"))
         self.clock = Clock()
         self.ble = bluetooth.BLE()
         button = os.getenv("UNSIT_BUTTON")

@@ -67,6 +67,9 @@ class Device:
     def status(self):
         return SITTING, 12, 0
 
+    def feel(self, pattern):
+        pass  # no motor on this test board
+
 
 async def main():
     storage = os.getenv("UNSIT_STORAGE")
