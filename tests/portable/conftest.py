@@ -85,14 +85,14 @@ class MicroPythonFailure(Exception):
 class MicroPythonItem(pytest.Item):
     def __init__(self, *, function: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.function = function
+        self.function_name = function
 
     def runtest(self) -> None:
         results = self.parent.results()  # type: ignore[attr-defined]
-        if self.function not in results:
+        if self.function_name not in results:
             status, text = results.get("__crash__", ("CRASH", "no result reported"))
             raise MicroPythonFailure(f"MicroPython run ended before this test:\n{text}")
-        status, text = results[self.function]
+        status, text = results[self.function_name]
         if status.startswith("SKIP"):
             pytest.skip(status[5:] or "skipped under MicroPython")
         if status != "PASS":
