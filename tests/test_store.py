@@ -53,12 +53,14 @@ def test_new_store_has_the_tables_the_review_commands_read(store: Store) -> None
     assert store.schema_version() == SCHEMA_VERSION
     columns = {
         table: [row[1] for row in store.conn.execute(f"PRAGMA table_info({table})")]
-        for table in ("devices", "minutes", "events")
+        for table in ("devices", "minutes", "events", "estimated_times")
     }
     assert columns["devices"][:2] == ["device_id", "name"]
     assert columns["minutes"] == ["device_id", "seq", "t_utc", "not_worn_s", "sitting_s",
                                   "standing_s", "walking_s", "lying_s", "steps"]
     assert columns["events"] == ["device_id", "seq", "t_utc", "kind", "a", "b"]
+    # marks the rows of minutes, events and idle whose t_utc is an estimate
+    assert columns["estimated_times"] == ["device_id", "seq", "anchor_seq"]
 
 
 def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:

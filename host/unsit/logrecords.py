@@ -4,7 +4,8 @@ A record is decoded with ``unsit_firmware.logic.records`` (the code the device r
 :class:`~unsit.store.StoredRecord`. Records written while the device's clock had never been
 set carry ``boot << 24 | uptime_s``; a CLOCK_LINK event (stamped in UTC, giving the uptime of
 the same moment) or a hello answered with the clock set gives a :class:`~unsit.store.ClockLink`
-that places them.
+that places them. A boot that ended before it got one is placed (by estimate, from the next
+boot's BOOT event) or reported as unplaceable by the store (docs/sync.md).
 """
 
 from __future__ import annotations

@@ -12,10 +12,16 @@ One file in the user's data directory (``--db PATH`` overrides). Tables:
 - ``clock_links``: for a boot of a device whose records carry uptime rather than UTC, the
   offset ``utc - uptime`` learnt from a CLOCK_LINK record or a hello; it places the records
   written in that boot before the link.
+- ``estimated_times``: the records whose ``t_utc`` is an estimate, not a link: those of a boot
+  that ended before its clock was ever set, placed on the assumption that it ended when the
+  next boot began, where that boot's BOOT event shows an immediate restart (see
+  :meth:`Store._place_estimates` and docs/sync.md). A row here marks the record's row in
+  ``records``, ``minutes``, ``events`` or ``idle`` (same ``device_id, seq``) as estimated.
 - ``sync_cursors``: the next sequence number to ask each device for.
 - ``schema_migrations``: which schema versions have been applied.
 
 Every insert is insert-or-ignore on ``(device_id, seq)``, so syncing twice never counts twice;
+a time learnt from a clock link always replaces an estimate, never the other way round;
 a batch of records and the cursor that follows it are written in one transaction, so a host
 killed mid-sync keeps exactly what it had committed, and the device (which frees space only
 after an acknowledgement sent after that commit) still holds the rest.
@@ -23,6 +29,7 @@ after an acknowledgement sent after that commit) still holds the rest.
 
 from __future__ import annotations
 
+import heapq
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -113,6 +120,20 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         CREATE INDEX events_time ON events(device_id, t_utc);
         """,
     ),
+    (
+        2,
+        "estimated times for boots that ended before the clock was set",
+        """
+        CREATE TABLE estimated_times (
+            device_id TEXT NOT NULL REFERENCES devices(device_id),
+            seq INTEGER NOT NULL,
+            anchor_seq INTEGER NOT NULL,
+            PRIMARY KEY (device_id, seq)
+        );
+        CREATE INDEX records_boot_events ON records(device_id, seq) WHERE kind = 4;
+        CREATE INDEX records_unplaced_seq ON records(device_id, seq) WHERE t_utc IS NULL;
+        """,
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
@@ -121,7 +142,32 @@ SCHEMA_VERSION = MIGRATIONS[-1][0]
 # minutes, or else an event kind from firmware/logic/events.py.
 MINUTE = records_format.MINUTE
 IDLE = records_format.IDLE
-BOOT = events.BOOT
+BOOT = events.BOOT  # 4, as written in migration 2's partial index of BOOT events
+
+#: Reset causes (``events.RESET_*``, a BOOT event's ``a``) after which the board ran again at
+#: once, with power all along: the watchdog (both MicroPython ports), ``machine.reset()`` and
+#: a crash (RP2040: WDT_RESET; ESP32: HARD_RESET), a soft reset, the reset pin. Power-on
+#: (ESP32: also a brownout) and deep sleep say nothing of how long the board was off.
+#: docs/sync.md, "Placing records in time", has the reasoning per cause.
+IMMEDIATE_RESETS = frozenset({events.RESET_WATCHDOG, events.RESET_SOFT, events.RESET_HARD})
+#: Seconds from the end of a boot to the start (uptime 0) of the next, for an immediate reset:
+#: the reset itself and the bootloader, under a second on the ESP32 and the RP2040.
+RESET_GAP_S = 1
+
+# Why records cannot be placed in time, ever (keys of Unplaced.unplaceable).
+POWER_LOST = "power_lost"
+DEEP_SLEEP = "deep_sleep"
+LINK_MISSING = "link_missing"
+UNPLACEABLE_WHY = {
+    POWER_LOST: "written before a power loss, before the clock was set: their time is unknown",
+    DEEP_SLEEP: "written before a deep sleep of unknown length, before the clock was set: "
+                "their time is unknown",
+    LINK_MISSING: "written before the clock was set, in a boot whose link to a later time is "
+                  "missing from the log: their time is unknown",
+}
+_AWAITING = "awaiting"
+_ESTIMATE = "estimate"
+_CHAIN = "chain"
 
 
 @dataclass(frozen=True)
@@ -161,6 +207,47 @@ class BatchResult:
 
     new: int          # records not seen before
     placed: int       # records (new or older) that were given a UTC time by a clock link
+    estimated: int = 0  # records given (or moved to) an estimated time (Store._place_estimates)
+
+
+@dataclass(frozen=True)
+class Unplaced:
+    """The records of one device that have no UTC time.
+
+    ``awaiting``: a later clock link may still place them (the device's current boot, or a boot
+    that will be placed by estimate once the next one is placed); the next sync does.
+    ``unplaceable``: records that nothing can ever place, by reason (keys of
+    :data:`UNPLACEABLE_WHY`, which gives the sentence for each).
+    """
+
+    awaiting: int
+    unplaceable: dict[str, int]
+
+    @property
+    def never(self) -> int:
+        """How many can never be placed, whatever the reason."""
+        return sum(self.unplaceable.values())
+
+
+@dataclass
+class _Run:
+    """Records of one boot without a time from a link, in sequence order: rows of
+    ``(seq, kind, t_device, values, body, t_utc, anchor_seq)`` (the last two NULL/None unless
+    estimated)."""
+
+    boot: int
+    rows: list[tuple[int, int, int, tuple[int, ...], bytes, int | None, int | None]]
+
+    @property
+    def last_seq(self) -> int:
+        return self.rows[-1][0]
+
+    @property
+    def end_s(self) -> int:
+        """The uptime at which the last thing these records cover ended: a minute's end, an
+        unworn run's end, an event's time."""
+        return max(t + (60 if kind == MINUTE else 60 * values[0] if kind == IDLE else 0)
+                   for _seq, kind, t, values, _body, _t_utc, _anchor in self.rows)
 
 
 def default_path() -> Path:
@@ -264,6 +351,11 @@ class Store:
                     (version, name, int(time.time())),
                 )
                 applied.append(version)
+            if applied and self.schema_version() >= 2:
+                # Records stored before this version may now be placed by estimate.
+                for device_id in self.devices():
+                    self._place_pending(device_id)
+                    self._place_estimates(device_id, None)
         return applied
 
     # -- devices and cursors ----------------------------------------------------------------
@@ -334,14 +426,19 @@ class Store:
         what can now be placed, and move the cursor to ``next_seq`` if given: all in one
         transaction."""
         now = int(time.time()) if now_utc is None else now_utc
-        new = 0
+        new = new_links = 0
+        link_boots: set[int] = set()
+        new_unplaced: list[int] = []
+        new_boots: list[int] = []    # BOOT events stored with a UTC time
         with self.transaction() as conn:
             for link in links:
-                conn.execute(
+                if conn.execute(
                     "INSERT OR IGNORE INTO clock_links(device_id, boot, link_seq, offset_s, source)"
                     " VALUES (?, ?, ?, ?, ?)",
                     (device_id, link.boot & 0xFF, link.link_seq, link.offset_s, link.source),
-                )
+                ).rowcount:
+                    new_links += 1
+                    link_boots.add(link.boot & 0xFF)
             for record in records:
                 t_utc = record.t_device if record.clock_set else None
                 cur = conn.execute(
@@ -357,29 +454,78 @@ class Store:
                 new += 1
                 if t_utc is not None:
                     self._insert_placed(device_id, record, t_utc)
-            placed = self._place_pending(device_id)
+                    if record.kind == BOOT:
+                        new_boots.append(record.seq)
+                else:
+                    new_unplaced.append(record.seq)
+            # Only a new link or a new record on uptime can place something by a link, and
+            # only a BOOT event that got a time can change an estimate: a batch of records
+            # stamped in UTC (nearly every batch) skips both passes.
+            placed = 0
+            placed_boots: list[int] = []
+            if new_links or new_unplaced:
+                placed, placed_boots = self._place_pending(
+                    device_id, link_boots=link_boots, new_seqs=new_unplaced)
+            anchors = new_boots + placed_boots
+            fresh = set(new_unplaced)
+            for seq in fresh:
+                if seq + 1 in fresh:
+                    continue
+                # Records stored after what follows them (not in a sync, which reads in
+                # order): before a BOOT event with a time, or before an estimated run.
+                following = conn.execute(
+                    "SELECT r.seq, r.kind, r.t_utc, e.anchor_seq FROM records r"
+                    " LEFT JOIN estimated_times e ON e.device_id = r.device_id AND e.seq = r.seq"
+                    " WHERE r.device_id = ? AND r.seq > ? ORDER BY r.seq LIMIT 1",
+                    (device_id, seq)).fetchone()
+                if following is not None and following[1] == BOOT and following[2] is not None:
+                    anchors.append(following[0])
+                elif following is not None and following[3] is not None:
+                    anchors.append(following[3])
+            estimated = self._place_estimates(device_id, anchors) if anchors else 0
             if next_seq is not None:
                 self.set_cursor(device_id, next_seq, now)
-        return BatchResult(new=new, placed=placed)
+        return BatchResult(new=new, placed=placed, estimated=estimated)
 
-    def _place_pending(self, device_id: str) -> int:
-        """Give a UTC time to the unplaced records that a clock link now covers: the first
-        link of the same boot number learnt after the record was written, provided no record
-        in between shows another boot (a BOOT event, or uptime stamped in another boot: boot
-        numbers are 8 bits and come round again)."""
-        rows = self.conn.execute(
-            "SELECT seq, kind, boot, t_device, fields, body, ("
-            "  SELECT l.offset_s FROM clock_links l"
-            "  WHERE l.device_id = r.device_id AND l.boot = r.boot AND l.link_seq > r.seq"
-            "  AND NOT EXISTS (SELECT 1 FROM records o WHERE o.device_id = r.device_id"
-            "   AND o.seq > r.seq AND o.seq < l.link_seq"
-            "   AND (o.kind = ? OR (o.clock_set = 0 AND o.boot != r.boot)))"
-            "  ORDER BY l.link_seq LIMIT 1)"
-            " FROM records r WHERE r.device_id = ? AND r.t_utc IS NULL",
-            (BOOT, device_id),
-        ).fetchall()
+    def _place_pending(self, device_id: str, link_boots: Iterable[int] | None = None,
+                       new_seqs: Sequence[int] = ()) -> tuple[int, list[int]]:
+        """Give a UTC time to the unplaced (or only estimated) records that a clock link now
+        covers: the first link of the same boot number learnt after the record was written,
+        provided no record in between shows another boot (a BOOT event, or uptime stamped in
+        another boot: boot numbers are 8 bits and come round again). A link's time replaces
+        an estimate. Only records of ``link_boots`` (boots with a new link) and ``new_seqs``
+        (new records) are looked at, or every record when neither is given. Returns how
+        many were placed and the sequence numbers of the BOOT events among them."""
+        link = (
+            "(SELECT l.offset_s FROM clock_links l"
+            " WHERE l.device_id = r.device_id AND l.boot = r.boot AND l.link_seq > r.seq"
+            " AND NOT EXISTS (SELECT 1 FROM records o WHERE o.device_id = r.device_id"
+            "  AND o.seq > r.seq AND o.seq < l.link_seq"
+            f"  AND (o.kind = {BOOT} OR (o.clock_set = 0 AND o.boot != r.boot)))"
+            " ORDER BY l.link_seq LIMIT 1)"
+        )
+        unplaced = (f"SELECT r.seq, r.kind, r.boot, r.t_device, r.fields, r.body, {link}, 0"
+                    " FROM records r WHERE r.device_id = ? AND r.t_utc IS NULL")
+        estimated = (f"SELECT r.seq, r.kind, r.boot, r.t_device, r.fields, r.body, {link}, 1"
+                     " FROM estimated_times e JOIN records r ON r.device_id = e.device_id"
+                     " AND r.seq = e.seq WHERE e.device_id = ?")
+        queries: list[tuple[str, tuple[object, ...]]] = []
+        if link_boots is None and not new_seqs:
+            queries = [(unplaced, (device_id,)), (estimated, (device_id,))]
+        else:
+            boots = sorted(set(link_boots or ()))
+            if boots:
+                marks = ", ".join("?" * len(boots))
+                queries += [(f"{unplaced} AND r.boot IN ({marks})", (device_id, *boots)),
+                            (f"{estimated} AND r.boot IN ({marks})", (device_id, *boots))]
+            if new_seqs:
+                queries.append((f"{unplaced} AND r.seq BETWEEN ? AND ?",
+                                (device_id, min(new_seqs), max(new_seqs))))
+        rows = {row[0]: row for sql, args in queries
+                for row in self.conn.execute(sql, args).fetchall()}
         placed = 0
-        for seq, kind, boot, t_device, fields, body, offset in rows:
+        boots_placed = []
+        for seq, kind, boot, t_device, fields, body, offset, was_estimated in rows.values():
             if offset is None:
                 continue
             record = StoredRecord(seq, kind, boot, t_device, False, _split(fields), bytes(body))
@@ -388,28 +534,213 @@ class Store:
                 "UPDATE records SET t_utc = ? WHERE device_id = ? AND seq = ?",
                 (t_utc, device_id, seq),
             )
+            if was_estimated:
+                self.conn.execute("DELETE FROM estimated_times WHERE device_id = ? AND seq = ?",
+                                  (device_id, seq))
             self._insert_placed(device_id, record, t_utc)
             placed += 1
-        return placed
+            if kind == BOOT:
+                boots_placed.append(seq)
+        return placed, boots_placed
+
+    def _place_estimates(self, device_id: str, anchors: Iterable[int] | None = None) -> int:
+        """Place by estimate the boots that ended before their clock was ever set; return how
+        many records were given (or moved to) an estimated time.
+
+        Such a boot's records are placed when the next record stored after its last one is
+        the next boot's BOOT event, that event has a UTC time (from a link or an estimate) and
+        its reset cause is in :data:`IMMEDIATE_RESETS`: the boot is taken to have ended
+        :data:`RESET_GAP_S` before the next one began (its uptime 0), at the end of the last
+        thing its records cover (a minute's end, an unworn run's end, an event). Where the
+        BOOT event's own uptime is past that end, the tick counter ran on through the reset (a
+        soft reset does not restart it) and both boots share one offset. A time from a link
+        is never replaced here (:meth:`_place_pending` runs first and takes estimated records
+        back).
+
+        ``anchors``: the BOOT events that just got a time; the boot before each is looked at,
+        and the boot before that whenever a BOOT event's time moved, so a chain of such boots
+        is placed backwards from the one a link placed. ``None``: every boot (an upgrade)."""
+        if anchors is None:
+            runs = [run for run in reversed(self._orphan_runs(device_id, with_estimated=True))]
+            return sum(self._estimate_run(device_id, run) for run in runs)
+        todo = sorted(set(anchors))
+        changed = 0
+        while todo:
+            run = self._run_before(device_id, todo.pop())
+            if run is None:
+                continue
+            moved = self._estimate_run(device_id, run)
+            changed += moved
+            first_seq, first_kind = run.rows[0][0], run.rows[0][1]
+            if moved and first_kind == BOOT and first_seq not in todo:
+                todo.append(first_seq)
+                todo.sort()
+        return changed
+
+    def _estimate_run(self, device_id: str, run: _Run) -> int:
+        """Give ``run`` its estimated times if it can have them; return the records moved."""
+        verdict, offset, anchor = self._judge(device_id, run)
+        if verdict != _ESTIMATE or offset is None:
+            return 0
+        changed = 0
+        for seq, kind, t_device, values, body, t_utc, old_anchor in run.rows:
+            t_new = t_device + offset
+            if t_new == t_utc and old_anchor == anchor:
+                continue
+            self.conn.execute("UPDATE records SET t_utc = ? WHERE device_id = ? AND seq = ?",
+                              (t_new, device_id, seq))
+            self.conn.execute(
+                "INSERT INTO estimated_times(device_id, seq, anchor_seq) VALUES (?, ?, ?)"
+                " ON CONFLICT(device_id, seq) DO UPDATE SET anchor_seq = excluded.anchor_seq",
+                (device_id, seq, anchor))
+            record = StoredRecord(seq, kind, run.boot, t_device, False, values, body)
+            self._insert_placed(device_id, record, t_new)
+            changed += 1
+        return changed
+
+    _UNPLACED_ROWS = ("SELECT seq, kind, boot, t_device, fields, body, t_utc, NULL FROM records"
+                      " WHERE device_id = ? AND t_utc IS NULL")
+    _ESTIMATED_ROWS = ("SELECT r.seq, r.kind, r.boot, r.t_device, r.fields, r.body, r.t_utc,"
+                       " e.anchor_seq FROM estimated_times e JOIN records r"
+                       " ON r.device_id = e.device_id AND r.seq = e.seq WHERE e.device_id = ?")
+
+    def _orphan_runs(self, device_id: str, with_estimated: bool) -> list[_Run]:
+        """The records without a time (and, ``with_estimated``, those with an estimated one),
+        in runs of one boot each: records of one boot number, in sequence order, with no
+        other stored record between them; a BOOT event begins a new run (boot numbers come
+        round again after 256 boots)."""
+        sql, args = self._UNPLACED_ROWS, [device_id]
+        if with_estimated:
+            sql, args = f"{sql} UNION ALL {self._ESTIMATED_ROWS}", [device_id, device_id]
+        runs: list[_Run] = []
+        for seq, kind, boot, t_device, fields, body, t_utc, anchor in self.conn.execute(
+                f"{sql} ORDER BY 1", args).fetchall():
+            row = (seq, kind, t_device, _split(fields), bytes(body), t_utc, anchor)
+            last = runs[-1] if runs else None
+            if (last is None or kind == BOOT or boot != last.boot
+                    or self._stored_between(device_id, last.last_seq, seq)):
+                runs.append(_Run(boot, [row]))
+            else:
+                last.rows.append(row)
+        return runs
+
+    def _run_before(self, device_id: str, seq: int) -> _Run | None:
+        """The run (as in :meth:`_orphan_runs`, estimated records included) that ends just
+        before the record ``seq``, if the record stored before ``seq`` is in one."""
+        unplaced = self.conn.execute(
+            f"{self._UNPLACED_ROWS} AND seq < ? ORDER BY seq DESC", (device_id, seq))
+        estimated = self.conn.execute(
+            f"{self._ESTIMATED_ROWS} AND e.seq < ? ORDER BY e.seq DESC", (device_id, seq))
+        rows: list[tuple[int, int, int, tuple[int, ...], bytes, int | None, int | None]] = []
+        boot = -1
+        after = seq
+        try:
+            for r_seq, kind, r_boot, t_device, fields, body, t_utc, anchor in heapq.merge(
+                    unplaced, estimated, key=lambda row: -row[0]):
+                if (rows and r_boot != boot) or self._stored_between(device_id, r_seq, after):
+                    break
+                rows.append((r_seq, kind, t_device, _split(fields), bytes(body), t_utc, anchor))
+                boot, after = r_boot, r_seq
+                if kind == BOOT:
+                    break
+        finally:
+            unplaced.close()
+            estimated.close()
+        return _Run(boot, rows[::-1]) if rows else None
+
+    def _stored_between(self, device_id: str, lo: int, hi: int) -> bool:
+        """Whether a record is stored with ``lo < seq < hi``."""
+        if hi - lo <= 1:
+            return False
+        return self.conn.execute(
+            "SELECT 1 FROM records WHERE device_id = ? AND seq > ? AND seq < ? LIMIT 1",
+            (device_id, lo, hi)).fetchone() is not None
+
+    def _judge(self, device_id: str, run: _Run) -> tuple[str, int | None, int | None]:
+        """What can be said of ``run``'s time, from the record stored next after it:
+        ``(_ESTIMATE, offset, anchor_seq)``, ``(_CHAIN, None, anchor_seq)`` (an immediate
+        restart into a boot not placed yet: as that boot goes, so goes this one),
+        ``(_AWAITING, None, None)`` (a link may still come) or ``(reason, None, seq)`` with a
+        key of :data:`UNPLACEABLE_WHY`."""
+        following = self.conn.execute(
+            "SELECT seq, kind, boot, t_device, clock_set, t_utc, fields FROM records"
+            " WHERE device_id = ? AND seq > ? ORDER BY seq LIMIT 1",
+            (device_id, run.last_seq),
+        ).fetchone()
+        if following is None:
+            return _AWAITING, None, None
+        seq, kind, boot, t_device, clock_set, t_utc, fields = following
+        if kind != BOOT:
+            # A record of another boot (its BOOT event is missing), or of this boot after
+            # the clock was set (its CLOCK_LINK is missing): only a hello in this same boot
+            # could still place it, and only while no later boot has begun.
+            if not clock_set and boot != run.boot:
+                return LINK_MISSING, None, seq
+            later_boot = self.conn.execute(
+                f"SELECT 1 FROM records WHERE device_id = ? AND kind = {BOOT} AND seq > ?"
+                " LIMIT 1", (device_id, run.last_seq)).fetchone()
+            return (LINK_MISSING, None, seq) if later_boot else (_AWAITING, None, None)
+        cause = _split(fields)[0]
+        if cause not in IMMEDIATE_RESETS:
+            why = {events.RESET_POWER_ON: POWER_LOST, events.RESET_DEEPSLEEP: DEEP_SLEEP}
+            return why.get(cause, LINK_MISSING), None, seq
+        if t_utc is None:
+            return _CHAIN, None, seq
+        if clock_set:
+            return _ESTIMATE, t_utc - RESET_GAP_S - run.end_s, seq
+        if t_device >= run.end_s:
+            return _ESTIMATE, t_utc - t_device, seq   # the tick counter ran on
+        return _ESTIMATE, t_utc - t_device - RESET_GAP_S - run.end_s, seq
 
     def _insert_placed(self, device_id: str, record: StoredRecord, t_utc: int) -> None:
+        """Write the placed record's row (or move it to ``t_utc`` if it has one)."""
         if record.kind == MINUTE:
             self.conn.execute(
-                "INSERT OR IGNORE INTO minutes(device_id, seq, t_utc, not_worn_s, sitting_s,"
-                " standing_s, walking_s, lying_s, steps) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO minutes(device_id, seq, t_utc, not_worn_s, sitting_s,"
+                " standing_s, walking_s, lying_s, steps) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(device_id, seq) DO UPDATE SET t_utc = excluded.t_utc",
                 (device_id, record.seq, t_utc, *record.values[:6]),
             )
         elif record.kind == IDLE:
             self.conn.execute(
-                "INSERT OR IGNORE INTO idle(device_id, seq, t_utc, minutes) VALUES (?, ?, ?, ?)",
+                "INSERT INTO idle(device_id, seq, t_utc, minutes) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT(device_id, seq) DO UPDATE SET t_utc = excluded.t_utc",
                 (device_id, record.seq, t_utc, record.values[0]),
             )
         else:
             self.conn.execute(
-                "INSERT OR IGNORE INTO events(device_id, seq, t_utc, kind, a, b)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO events(device_id, seq, t_utc, kind, a, b)"
+                " VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(device_id, seq) DO UPDATE SET t_utc = excluded.t_utc",
                 (device_id, record.seq, t_utc, record.kind, *record.values[:2]),
             )
+
+    def unplaced(self, device_id: str) -> Unplaced:
+        """The records of ``device_id`` without a UTC time: how many a later link may still
+        place, and how many can never be placed, and why."""
+        verdicts: dict[int, str] = {}
+        awaiting = 0
+        never: dict[str, int] = {}
+        for run in reversed(self._orphan_runs(device_id, with_estimated=False)):
+            verdict, _, anchor = self._judge(device_id, run)
+            if verdict == _CHAIN:
+                verdict = verdicts.get(anchor, _AWAITING) if anchor is not None else _AWAITING
+            verdicts[run.rows[0][0]] = verdict
+            count = sum(1 for row in run.rows if row[5] is None)
+            if not count:
+                continue
+            if verdict in (_AWAITING, _ESTIMATE, _CHAIN):  # an estimate not made yet: next batch
+                awaiting += count
+            else:
+                never[verdict] = never.get(verdict, 0) + count
+        return Unplaced(awaiting, never)
+
+    def estimated_count(self, device_id: str, lo: int = 0, hi: int | None = None) -> int:
+        """How many records of ``device_id`` (with ``lo <= seq < hi``) have an estimated time."""
+        row = self.conn.execute(
+            "SELECT COUNT(*) FROM estimated_times WHERE device_id = ? AND seq >= ?"
+            " AND (? IS NULL OR seq < ?)", (device_id, lo, hi, hi)).fetchone()
+        return int(row[0])
 
     def unplaced_count(self, device_id: str) -> int:
         row = self.conn.execute(

@@ -50,7 +50,11 @@ class SyncReport:
     missing: int = 0                # records the device no longer had when asked for
     corrupt: int = 0                # records that failed their CRC (never stored)
     dropped_new: int = 0            # records the device reports dropping since the last sync
-    unplaced: int = 0               # stored records that cannot be placed in time yet
+    unplaced: int = 0               # stored records a later link may still place in time
+    unplaceable: int = 0            # stored records that can never be placed in time
+    # unplaceable records by reason; unsit.store.UNPLACEABLE_WHY[reason] says it in words
+    unplaceable_why: dict[str, int] = field(default_factory=dict)
+    estimated: int = 0              # records that arrived with an estimated time (docs/sync.md)
     first_utc: int | None = None    # start of the first minute that arrived (placed ones)
     last_utc: int | None = None     # end of the last one
     clock_before: int | None = None  # the device's clock before it was set (None: never set)
@@ -203,7 +207,11 @@ def _summarise(store: Store, report: SyncReport) -> None:
         " AND t_utc IS NOT NULL AND kind IN (?, ?)",
         (IDLE, device, lo, hi, MINUTE, IDLE)).fetchone()
     report.first_utc, report.last_utc = first, last
-    report.unplaced = store.unplaced_count(device)
+    unplaced = store.unplaced(device)
+    report.unplaced = unplaced.awaiting
+    report.unplaceable = unplaced.never
+    report.unplaceable_why = dict(unplaced.unplaceable)
+    report.estimated = store.estimated_count(device, lo, hi)
 
 
 async def sync_serial(

@@ -11,6 +11,7 @@ Runs under the ``micropython`` interpreter (MICROPYPATH = firmware/ + this folde
 ``budget=B``     the log's storage budget in bytes (default 1 MiB)
 ``segment=R``    records per segment file (default the firmware's)
 ``id=HEX``       device id (default 0a1b2c3d)
+``cause=N``      the reset cause its BOOT event gives (an ``events.RESET_*``; default power-on)
 
 The virtual clock advances 60 s per appended minute, then follows the wall clock while
 serving. The log is real (``logic.flashlog`` on the unix port's filesystem); the service is
@@ -100,7 +101,7 @@ def main():
     if "segment" in opts:
         kwargs["segment_records"] = int(opts["segment"])
     log = FlashLog(storage, clock, int(opts.get("budget", 1 << 20)), **kwargs)
-    log.append_event(events.BOOT, events.RESET_POWER_ON, 1)
+    log.append_event(events.BOOT, int(opts.get("cause", events.RESET_POWER_ON)), 1)
     for i in range(int(opts.get("minutes", 0))):
         clock.ms += 60000
         counts, steps = pattern(i)

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from typing import Any, TextIO
 
 from unsit.ble import sync_auto
-from unsit.store import default_path
+from unsit.store import UNPLACEABLE_WHY, default_path
 from unsit.sync import SyncReport, sync_serial
 
 NAME = "sync"
@@ -117,6 +117,8 @@ def report_json(report: SyncReport) -> dict[str, Any]:
         "first_utc": report.first_utc, "last_utc": report.last_utc,
         "dropped_on_device": report.dropped_new, "dropped_total": device.dropped,
         "missing": report.missing, "corrupt": report.corrupt, "unplaced": report.unplaced,
+        "unplaceable": report.unplaceable, "unplaceable_why": dict(report.unplaceable_why),
+        "estimated": report.estimated,
         "clock_before": report.clock_before, "clock_set_to": report.clock_set_to,
         "acked": report.acked, "seconds": round(report.seconds, 3),
         "battery_mv": device.battery_mv, "retries": report.retries, "notes": report.notes,
@@ -143,9 +145,14 @@ def print_report(report: SyncReport, via: str = "USB") -> None:
         print(f"  {report.corrupt} damaged records were skipped.")
     for note in report.notes:
         print(f"  Note: {note}.")
+    if report.estimated:
+        print(f"  {report.estimated} records were placed in time by an estimate (a boot that "
+              "ended before the clock was set; up to about 15 min late).")
     if report.unplaced:
         print(f"  {report.unplaced} records cannot be placed in time yet (written before the "
-              "clip's clock was set, in a boot that never got it).")
+              "clip's clock was set; the next sync places them).")
+    for why, n in report.unplaceable_why.items():
+        print(f"  {n} records cannot be placed in time: {UNPLACEABLE_WHY[why]}.")
     if report.clock_before is None:
         print("  The clip's clock had never been set; it is set now.")
     else:
