@@ -85,8 +85,10 @@ async def test_a_clip_out_of_reach_keeps_the_key_and_says_so(
     capsys.readouterr()
     assert await forget.run_async(forget_args(NAME, time=0.3)) == 0
     out = capsys.readouterr().out
+    # (why it could not be reached depends on whether the scan still caught its last
+    # advertisement: not advertising, or no connection)
     assert out.startswith(f"Forgot {NAME} (id {DEVICE_ID}) on this computer only: the clip "
-                          f"could not be reached ({NAME} is not advertising nearby")
+                          "could not be reached (")
     assert "still holds this computer's key" in out and len(out.splitlines()) == 1
     assert KeyRing().devices() == []
     assert (flash / "keys.bin").stat().st_size == 40   # the clip does still hold it
