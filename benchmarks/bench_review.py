@@ -4,7 +4,9 @@
 
 Builds a store (the real schema, via ``open_store``) holding 365 days of plausible desk-worker
 minutes, one row for every minute of the year (525,600 rows: unworn nights are stored as
-minute rows here, the worst case), with the coach's reminders; then times the daily summary,
+minute rows here, the worst case), with the coach's reminders (a third of the bouts' first
+ones snoozed) and one day a month whose minutes have estimated times (``estimated_times``: far
+more than a clip that is synced now and then would have); then times the daily summary,
 the HTML report of the year and of its last 30 days, and the CSV export of the bouts. Prints
 the best of three runs of each.
 """
@@ -16,7 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -37,8 +39,12 @@ DAYS = 365
 DEVICE = "a1b2c3d4"
 
 
-def fill(path: Path) -> tuple[int, int]:
-    """Write the year straight into the review's tables; return (minutes, events) rows."""
+ESTIMATED_DAYS = range(14, DAYS, 30)     # one day a month placed by estimate
+
+
+def fill(path: Path) -> tuple[int, int, int]:
+    """Write the year straight into the review's tables; return (minutes, events, estimated)
+    rows."""
     minutes, events = [], []
     for t, kind, values in synthetic_days(FIRST, DAYS, ZONE):
         if kind == MINUTE:
@@ -53,7 +59,15 @@ def fill(path: Path) -> tuple[int, int]:
         store.upsert_device(DEVICE, name="bench clip")
         conn.executemany("INSERT INTO minutes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", minutes)
         conn.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)", events)
-    return len(minutes), len(events)
+        estimated = 0
+        for n in ESTIMATED_DAYS:
+            lo = int(datetime.combine(FIRST + timedelta(days=n), datetime.min.time(),
+                                      ZONE).timestamp())
+            estimated += conn.execute(
+                "INSERT INTO estimated_times(device_id, seq, anchor_seq) SELECT device_id,"
+                " seq, 0 FROM minutes WHERE device_id = ? AND t_utc >= ? AND t_utc < ?",
+                (DEVICE, lo, lo + 86400)).rowcount
+    return len(minutes), len(events), estimated
 
 
 def best_of(runs: int, work: Callable[[], object]) -> tuple[str, object]:
@@ -73,14 +87,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "year.db"
         start = time.perf_counter()
-        n_minutes, n_events = fill(path)
-        print(f"store: {n_minutes} minute rows, {n_events} events, "
+        n_minutes, n_events, n_estimated = fill(path)
+        print(f"store: {n_minutes} minute rows ({n_estimated} estimated), {n_events} events, "
               f"{path.stat().st_size / 1e6:.1f} MB, filled in {time.perf_counter() - start:.1f} s")
         last = FIRST + timedelta(days=DAYS - 1)
         with open_store(path) as store:
             conn = store.conn
             seconds, days = best_of(3, lambda: summarise(conn, [DEVICE], FIRST, last, ZONE))
             assert isinstance(days, list) and len(days) == DAYS
+            assert sum(day.estimated_min for day in days) == n_estimated
+            assert sum(day.snoozed for day in days) > 0
             print(f"summary of {DAYS} days: {seconds} (target < 1 s)")
             seconds, page = best_of(3, lambda: build_report(conn, DEVICE, FIRST, last, ZONE))
             assert isinstance(page, str)

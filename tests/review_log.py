@@ -70,6 +70,21 @@ class Log:
         store.store_batch(self.device, records, next_seq=first_seq + len(records))
 
 
+def mark_estimated(store: Store, device: str, lo: int, hi: int, anchor_seq: int = 0) -> int:
+    """Hand-built ``estimated_times`` rows, as the store writes them for a boot placed by
+    estimate (docs/sync.md), for every minute, event and idle row of ``device`` starting in
+    ``[lo, hi)`` UTC; returns how many were marked."""
+    with store.transaction() as conn:
+        return conn.execute(
+            "INSERT INTO estimated_times(device_id, seq, anchor_seq)"
+            " SELECT device_id, seq, ? FROM (SELECT device_id, seq, t_utc FROM minutes"
+            " UNION ALL SELECT device_id, seq, t_utc FROM events"
+            " UNION ALL SELECT device_id, seq, t_utc FROM idle)"
+            " WHERE device_id = ? AND t_utc >= ? AND t_utc < ?",
+            (anchor_seq, device, lo, hi),
+        ).rowcount
+
+
 def synthetic_days(first: date, days: int, zone: ZoneInfo = BERLIN, seed: int = 7
                    ) -> Iterator[tuple[int, int, tuple[int, ...]]]:
     """Plausible days of a desk worker, as ``(t_utc, record kind, values)`` in time order:
@@ -77,7 +92,8 @@ def synthetic_days(first: date, days: int, zone: ZoneInfo = BERLIN, seed: int = 
     a sofa, the clip off at night (one IDLE run); every ninth day the clip stays on the desk
     (one IDLE run of the whole day).
     The coach's reminders come at 60 min of sitting, repeated every 10 min, and are heeded
-    when the bout ends before the next repeat."""
+    when the bout ends before the next repeat; in one bout in three the wearer snoozes the
+    first reminder with a double tap (20 min: the next one comes 20 min later)."""
     rng = random.Random(seed)
     for n in range(days):
         day = first + timedelta(days=n)
@@ -114,7 +130,11 @@ def _coach(start: int, minutes: int) -> Iterator[tuple[int, int, tuple[int, ...]
     at = 60
     while at < minutes:
         yield start + 60 * at, events.REMINDER, (repeat, at)
-        if minutes < at + 10:
+        wait = 10
+        if repeat == 0 and start // 60 % 3 == 0:
+            yield start + 60 * at + 15, events.SNOOZE, (20, 0)
+            wait = 20
+        if minutes < at + wait:
             yield start + 60 * minutes, events.HEEDED, (60 * (minutes - at), repeat)
         repeat += 1
-        at += 10
+        at += wait

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from review_log import Log
-from test_review_metrics import office_day
+from review_log import Log, mark_estimated, utc
+from test_review_metrics import office_day, snooze_day
 
 from unsit.cli import main
 from unsit.review.metrics import FIELDS
@@ -80,6 +80,38 @@ def test_summary_csv_and_table(db: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert day[11:13] == ["3/180", "2/150"]      # bouts >= 30 (90, 30, 60) and >= 60 (90, 60)
     assert lines[2].startswith("2026-03-03 *")
     assert lines[-1].startswith("* less than 10 h of wear")
+
+
+def test_summary_shows_snoozes_and_marks_estimated_days(db: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    with open_store(db) as store:
+        snooze_day().save(store, first_seq=1000)             # Tuesday the 3rd
+        mark_estimated(store, "a1b2c3d4", utc("2026-03-02 08:00"), utc("2026-03-02 08:07"))
+    args = ["summary", "--db", str(db), "--tz", "Europe/Berlin", "--from", "2026-03-02",
+            "--to", "2026-03-04"]
+    assert main([*args, "--csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(r["date"], r["estimated_min"], r["reminders"], r["snoozed"], r["heeded_pct"])
+            for r in rows] == [("2026-03-02", "7", "3", "0", "33.3"),
+                               ("2026-03-03", "0", "5", "2", "20.0"),
+                               ("2026-03-04", "0", "0", "0", "")]
+    assert main(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    head = lines[0].split()
+    assert head[-7:] == ["remind", "snooze", "heeded", "%", "get", "up", "min"]
+    assert lines[1].startswith("2026-03-02 ~ ")               # enough wear, some estimates
+    assert lines[2].startswith("2026-03-03 * ")               # little wear, no estimates
+    assert lines[3].startswith("2026-03-04 * ")
+    # remind, snooze, heeded %, minutes to get up: the last columns of each day
+    assert lines[1].split()[-4:] == ["3", "0", "33.3", "20.0"]
+    assert lines[2].split()[-4:] == ["5", "2", "20.0", "4.0"]
+    assert lines[-2].startswith("* less than 10 h of wear")
+    assert lines[-1].startswith("~ some minutes' times are estimates")
+    # Without estimated days there is no ~ footnote.
+    assert main(["summary", "--db", str(db), "--tz", "Europe/Berlin", "--from", "2026-03-03",
+                 "--to", "2026-03-03"]) == 0
+    text = capsys.readouterr().out
+    assert "~" not in text and text.splitlines()[1].startswith("2026-03-03 * ")
 
 
 def test_the_time_zone_moves_the_day_boundary(db: Path, capsys: pytest.CaptureFixture[str]

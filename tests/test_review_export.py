@@ -8,12 +8,13 @@ import json
 from pathlib import Path
 
 import pytest
-from review_log import Log
+from review_log import Log, mark_estimated, utc
 from test_review_metrics import office_day
 
 from unsit.cli import main
 from unsit.review.export import FIELDS
-from unsit.store import open_store
+from unsit.store import MINUTE, StoredRecord, open_store
+from unsit_firmware.logic import events
 
 
 @pytest.fixture
@@ -39,6 +40,7 @@ def test_minutes_as_csv(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert (tie["sitting_s"], tie["standing_s"], tie["state"]) == ("30", "30", "standing")
     assert sum(int(r["sitting_s"]) for r in rows) == 12601
     assert [int(r["t_utc"]) for r in rows] == sorted(int(r["t_utc"]) for r in rows)
+    assert {r["estimated"] for r in rows} == {"0"}           # every time came from the clock
 
 
 def test_bouts_as_json(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -99,3 +101,60 @@ def test_format_is_required(db: Path, capsys: pytest.CaptureFixture[str]) -> Non
         main(["export", "--db", str(db)])
     assert stop.value.code == 2
     assert "--format" in capsys.readouterr().err
+
+
+def test_estimated_times_are_flagged(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with open_store(db) as store:
+        idle = Log()
+        idle.idle("2026-03-02 20:00", 3)
+        idle.save(store, first_seq=1000)
+        # Hand-built rows, as the store writes for a boot placed by estimate: the minutes from
+        # 08:05 to 08:10, the 09:10 reminder and the idle run.
+        assert mark_estimated(store, "a1b2c3d4", utc("2026-03-02 08:05"),
+                              utc("2026-03-02 08:10")) == 5
+        assert mark_estimated(store, "a1b2c3d4", utc("2026-03-02 09:10"),
+                              utc("2026-03-02 09:11")) == 2      # the minute and the event
+        assert mark_estimated(store, "a1b2c3d4", utc("2026-03-02 20:00"),
+                              utc("2026-03-02 20:01")) == 1
+    rows = list(csv.DictReader(io.StringIO(export(capsys, db, "--format", "csv"))))
+    flagged = [r["local_time"][11:16] for r in rows if r["estimated"] == "1"]
+    assert flagged == ["08:05", "08:06", "08:07", "08:08", "08:09", "09:10",
+                       "20:00", "20:01", "20:02"]      # each minute of the idle run
+    assert {r["estimated"] for r in rows} == {"0", "1"}
+    found = json.loads(export(capsys, db, "--format", "json", "--what", "events"))
+    assert [(e["local_time"][11:16], e["kind"], e["estimated"]) for e in found] == [
+        ("09:10", "reminder", 1), ("09:20", "reminder", 0), ("09:40", "heeded", 0),
+        ("11:50", "reminder", 0)]
+
+
+def test_a_boot_placed_by_estimate_is_flagged_end_to_end(tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]
+                                                          ) -> None:
+    """Boot 1 never had its clock set and ended in a watchdog reset; boot 2 began at 10:00
+    (UTC known). The store places boot 1 by estimate (docs/sync.md); export and summary say so."""
+    start = utc("2026-03-04 10:00")
+    sitting = (0, 60, 0, 0, 0, 0)
+    boot1 = [StoredRecord(0, events.BOOT, 1, 2, False, (events.RESET_POWER_ON, 1), b""),
+             *(StoredRecord(seq, MINUTE, 1, 60 * seq, False, sitting, b"")
+               for seq in range(1, 4)),                  # uptime 60-240 s
+             StoredRecord(4, events.REMINDER, 1, 200, False, (0, 60), b""),
+             StoredRecord(5, events.SNOOZE, 1, 210, False, (20, 0), b"")]
+    boot2 = [StoredRecord(6, events.BOOT, 2, start, True, (events.RESET_WATCHDOG, 1), b""),
+             StoredRecord(7, MINUTE, 2, start + 60, True, sitting, b"")]
+    db = tmp_path / "unsit.db"
+    with open_store(db) as store:
+        store.upsert_device("a1b2c3d4", name="clip")
+        assert store.store_batch("a1b2c3d4", [*boot1, *boot2], next_seq=8).estimated == 6
+    minutes = json.loads(export(capsys, db, "--format", "json"))
+    # Boot 1 ended (its last minute, at uptime 180-240) RESET_GAP_S before boot 2 began.
+    offset = start - 1 - 240
+    assert [(m["t_utc"], m["estimated"]) for m in minutes] == [
+        (offset + 60, 1), (offset + 120, 1), (offset + 180, 1), (start + 60, 0)]
+    found = json.loads(export(capsys, db, "--format", "json", "--what", "events"))
+    assert [(e["kind"], e["estimated"]) for e in found] == [
+        ("boot", 1), ("reminder", 1), ("snooze", 1), ("boot", 0)]
+    assert main(["summary", "--db", str(db), "--tz", "Europe/Berlin", "--days", "1",
+                 "--json"]) == 0
+    (day,) = json.loads(capsys.readouterr().out)
+    assert (day["estimated_min"], day["sitting_min"], day["reminders"], day["snoozed"]) == (
+        3, 4.0, 1, 1)

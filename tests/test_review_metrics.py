@@ -9,10 +9,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from review_log import BERLIN, Log, utc
+from review_log import BERLIN, Log, mark_estimated, utc
 
 from unsit.review.bouts import BREAK, GAP, LYING, NOT_WORN, OPEN, find_bouts
 from unsit.review.metrics import summarise
+from unsit.review.reminders import HEEDED, IGNORED, SNOOZED, SNOOZE_WINDOW_S, reminders
 from unsit.review.source import LocalClock, choose_days, select_devices
 from unsit.errors import UnsitError
 from unsit.store import Store, open_store
@@ -65,6 +66,7 @@ def test_office_day_known_answers(store: Store) -> None:
         # worn minutes: 10+90+5+30+5+29+1+60+10+360 = 600, plus 31 s: 600.5, just enough
         "wear_min": 600.5,
         "low_wear": False,
+        "estimated_min": 0,
         "sitting_min": 210.0,                 # 12601 s
         "standing_min": 5 + 0.5 + 360.0,
         "walking_min": 15.0,
@@ -79,6 +81,7 @@ def test_office_day_known_answers(store: Store) -> None:
         "bouts_60": 2, "bouts_60_min": 150,   # 90, 60
         "reminders": 3,
         "heeded": 1,
+        "snoozed": 0,
         "heeded_pct": 33.3,
         "median_min_to_get_up": 20.0,
     }
@@ -203,3 +206,87 @@ def test_default_days_end_at_the_last_day_with_data(store: Store) -> None:
     office_day().save(store)
     first, last = choose_days(store.conn, ["a1b2c3d4"], BERLIN, 7, None, None, 30)
     assert (first, last) == (date(2026, 2, 24), date(2026, 3, 2))
+
+
+def snooze_day() -> Log:
+    """Tuesday 3 March 2026: five reminders, two of them snoozed by a double tap (the coach's
+    events as it logs them; the expected figures are in the tests)."""
+    log = Log()
+    log.minutes("2026-03-03 08:00", 94, "sitting")              # to 09:34
+    log.minutes("2026-03-03 09:34", 10, "walking", steps=90)
+    log.minutes("2026-03-03 10:00", 90, "sitting")              # to 11:30: the data ends
+    log.event("2026-03-03 08:30", events.SNOOZE, 20)            # before any reminder: nothing
+    log.event("2026-03-03 09:00", events.REMINDER, 0, 60)       # 1: snoozed
+    log.event(utc("2026-03-03 09:00") + 30, events.SNOOZE, 20)
+    log.event("2026-03-03 09:10", events.REMINDER_SUPPRESSED, events.SUPPRESSED_SNOOZE, 70)
+    log.event("2026-03-03 09:20", events.REMINDER, 1, 80)       # 2: ignored (a repeat follows)
+    log.event("2026-03-03 09:30", events.REMINDER, 2, 90)       # 3: snoozed, then got up:
+    log.event("2026-03-03 09:31", events.SNOOZE, 20)            #    heeded wins
+    log.event("2026-03-03 09:34", events.HEEDED, 240, 2)
+    log.event("2026-03-03 11:00", events.REMINDER, 0, 60)       # 4: ignored, the tap came
+    log.event(utc("2026-03-03 11:00") + SNOOZE_WINDOW_S + 1, events.SNOOZE, 20)  # 1 s too late
+    log.event("2026-03-03 11:26", events.REMINDER, 1, 86)       # 5: snoozed at the window's
+    log.event(utc("2026-03-03 11:26") + SNOOZE_WINDOW_S, events.SNOOZE, 20)  # edge; data ends
+    return log
+
+
+def test_snoozed_reminders_are_told_apart(store: Store) -> None:
+    snooze_day().save(store)
+    lo, hi = utc("2026-03-03 00:00"), utc("2026-03-04 00:00")
+    found = reminders(store.conn, "a1b2c3d4", lo, hi)
+    assert [(r.t_utc, r.repeat, r.outcome, r.get_up_s) for r in found] == [
+        (utc("2026-03-03 09:00"), 0, SNOOZED, None),
+        (utc("2026-03-03 09:20"), 1, IGNORED, None),
+        (utc("2026-03-03 09:30"), 2, HEEDED, 240),
+        (utc("2026-03-03 11:00"), 0, IGNORED, None),
+        (utc("2026-03-03 11:26"), 1, SNOOZED, None),
+    ]
+    assert [r.snoozed for r in found] == [True, False, False, False, True]
+    # Read from 09:25 on, the 09:00 reminder is not the day's and the 09:30 one keeps its tap.
+    later = reminders(store.conn, "a1b2c3d4", utc("2026-03-03 09:25"), hi)
+    assert [r.outcome for r in later] == [HEEDED, IGNORED, SNOOZED]
+
+
+def test_snoozed_day_known_answers(store: Store) -> None:
+    snooze_day().save(store)
+    (day,) = rows(store, "2026-03-03", "2026-03-03")
+    assert {k: day[k] for k in ("reminders", "heeded", "snoozed", "heeded_pct",
+                                "median_min_to_get_up")} == {
+        "reminders": 5,              # REMINDER_SUPPRESSED is no reminder given
+        "heeded": 1,
+        "snoozed": 2,
+        "heeded_pct": 20.0,          # 1 of all 5: snoozed reminders stay in the denominator
+        "median_min_to_get_up": 4.0,
+    }
+    # The wearer's other figures do not depend on the taps.
+    assert (day["sitting_min"], day["bouts"], day["breaks"]) == (184.0, 2, 1)
+
+
+def test_days_with_estimated_minutes_count_them(store: Store) -> None:
+    log = Log()
+    log.minutes("2026-03-04 08:00", 30, "sitting")
+    log.minutes("2026-03-04 08:30", 30, "standing")
+    log.idle("2026-03-04 09:00", 60)
+    log.event("2026-03-04 09:00", events.BOOT, events.RESET_WATCHDOG)
+    log.minutes("2026-03-04 23:50", 20, "lying")                 # over midnight
+    log.save(store)
+    other = Log("ffee0011")                        # the same seqs and times, another device
+    other.minutes("2026-03-04 07:30", 60, "sitting")
+    other.save(store)
+    # Boots placed by estimate: one up to 08:20, one from 23:55 to 00:05, and the idle run
+    # and BOOT event at 09:00 (no minute rows: an idle run and events carry no posture).
+    assert mark_estimated(store, "a1b2c3d4", utc("2026-03-04 07:00"),
+                          utc("2026-03-04 08:20")) == 20
+    assert mark_estimated(store, "a1b2c3d4", utc("2026-03-04 23:55"),
+                          utc("2026-03-05 00:05")) == 10
+    assert mark_estimated(store, "a1b2c3d4", utc("2026-03-04 09:00"),
+                          utc("2026-03-04 09:01")) == 2
+    wednesday, thursday, friday = rows(store, "2026-03-04", "2026-03-06")
+    assert (wednesday["estimated_min"], thursday["estimated_min"]) == (20 + 5, 5)
+    assert friday["estimated_min"] == 0
+    # The figures themselves are the same as without the marks.
+    assert (wednesday["sitting_min"], wednesday["standing_min"]) == (30.0, 30.0)
+    assert (wednesday["lying_min"], thursday["lying_min"]) == (10.0, 10.0)
+    # The other device's rows with the same sequence numbers are not marked.
+    (theirs,) = rows(store, "2026-03-04", "2026-03-04", devices=["ffee0011"])
+    assert (theirs["sitting_min"], theirs["estimated_min"]) == (60.0, 0)

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from review_log import BERLIN, Log, synthetic_days
-from test_review_metrics import office_day
+from review_log import BERLIN, Log, mark_estimated, synthetic_days, utc
+from test_review_metrics import office_day, snooze_day
 
 from unsit.review import png
-from unsit.review.charts import COLOURS, HEEDED_COLOUR, IGNORED_COLOUR
+from unsit.review.charts import COLOURS, HEEDED_COLOUR, IGNORED_COLOUR, SNOOZED_COLOUR
 from unsit.review.metrics import summarise
 from unsit.review.report import build_report
 from unsit.store import Store, open_store
@@ -111,6 +111,49 @@ def test_office_day_is_drawn_as_logged(tmp_path: Path) -> None:
     assert "2026-03-02 12:00 sat 1 of 1 min" in heat            # 31 s, all the wear then
     assert not any(t.startswith("2026-03-02 07:00") for t in heat)   # nothing logged then
     assert "<b>3.5 h</b>sitting per day" in page
+
+
+def test_snoozed_reminders_and_estimated_days_are_marked(tmp_path: Path) -> None:
+    with open_store(tmp_path / "unsit.db") as store:
+        snooze_day().save(store)
+        mark_estimated(store, DEVICE, utc("2026-03-03 08:00"), utc("2026-03-03 08:05"))
+        page = build_report(store.conn, DEVICE, date(2026, 3, 3), date(2026, 3, 4), BERLIN,
+                            GENERATED)
+    timeline = section(page, "timeline")
+    lines = re.findall(r'<line [^>]*stroke="([^"]+)"([^>]*)><title>([^<]*)</title>', timeline)
+    assert [(colour, "dasharray" in rest, tip) for colour, rest, tip in lines] == [
+        (SNOOZED_COLOUR, True, "reminder at 09:00: snoozed (double tap), not heeded"),
+        (IGNORED_COLOUR, False, "reminder at 09:20: not heeded"),
+        (HEEDED_COLOUR, False, "reminder at 09:30: heeded, up after 4 min"),
+        (IGNORED_COLOUR, False, "reminder at 11:00: not heeded"),
+        (SNOOZED_COLOUR, True, "reminder at 11:26: snoozed (double tap), not heeded"),
+    ]
+    assert len({HEEDED_COLOUR, SNOOZED_COLOUR, IGNORED_COLOUR}) == 3
+    legend = re.findall(r'<i class="mark" style="background:([^"]+)"></i>([^<]+)<', timeline)
+    assert [what for _, what in legend] == [
+        "reminder heeded", "reminder snoozed (double tap)", "reminder ignored"]
+    heeded, snoozed, ignored = (swatch for swatch, _ in legend)
+    assert (heeded, ignored) == (HEEDED_COLOUR, IGNORED_COLOUR)
+    assert snoozed.startswith("repeating-linear-gradient(") and SNOOZED_COLOUR in snoozed
+    # Day labels: little wear (*) on both days, estimated times (~) on the 3rd only.
+    labels = re.findall(r'<span class="label">([^<]*)</span>', timeline)
+    assert labels == ["Tue 3 Mar *~", "Wed 4 Mar *"]
+    assert "Days marked ~ hold minutes whose time is an estimate" in page
+    assert "<b>20%</b>of 5 reminders heeded (2 snoozed)" in page
+    table = section(page, "days")
+    heads = re.findall(r"<th>([^<]*)</th>", table)
+    cells = re.findall(r"<tr[^>]*>(.*?)</tr>", table)[1]
+    values = dict(zip(heads, re.findall(r"<td>([^<]*)</td>", cells), strict=True))
+    assert (values["day"], values["reminders"], values["snoozed"], values["heeded %"]) == (
+        "2026-03-03 *~", "5", "2", "20.0")
+
+
+def test_no_estimate_no_tilde(tmp_path: Path) -> None:
+    with open_store(tmp_path / "unsit.db") as store:
+        snooze_day().save(store)
+        page = build_report(store.conn, DEVICE, date(2026, 3, 3), date(2026, 3, 3), BERLIN,
+                            GENERATED)
+    assert "~" not in page
 
 
 # -- a real browser -------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """``unsit summary``: one row per day in the wearer's local time, from the synced store.
 
 Wear, time in each posture, steps, breaks in sitting, sitting bouts and what the reminders
-achieved; days with little wear are marked, not hidden. Definitions: docs/metrics.md.
+achieved (heeded, snoozed); days with little wear (``*``) and days holding minutes whose time
+is an estimate (``~``) are marked, not hidden. Definitions: docs/metrics.md.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ _COLUMNS = (
     ("steps", "steps"), ("breaks", "breaks"), ("breaks_per_sitting_hour", "br/sit h"),
     ("mean_bout_min", "mean bout"), ("longest_bout_min", "longest"),
     ("long_30", ">=30 n/min"), ("long_60", ">=60 n/min"), ("reminders", "remind"),
-    ("heeded_pct", "heeded %"), ("median_min_to_get_up", "get up min"),
+    ("snoozed", "snooze"), ("heeded_pct", "heeded %"), ("median_min_to_get_up", "get up min"),
 )
 
 
@@ -63,7 +64,7 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
         for row in (r for r in rows if r["device"] == device):
             shown.append({
                 **row,
-                "date": row["date"] + (" *" if row["low_wear"] else ""),
+                "date": _marked(row),
                 "wear_h": round(row["wear_min"] / 60, 1),
                 "sitting_h": round(row["sitting_min"] / 60, 1),
                 "standing_h": round(row["standing_min"] / 60, 1),
@@ -75,3 +76,12 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
         write_text(sys.stdout, _COLUMNS, shown)
     if any(row["low_wear"] for row in rows):
         print(f"* less than {LOW_WEAR_MIN // 60} h of wear: the day's figures are incomplete")
+    if any(row["estimated_min"] for row in rows):
+        print("~ some minutes' times are estimates (a boot that ended before its clock was"
+              " set, docs/sync.md): they may lie up to about 10 min late")
+
+
+def _marked(row: dict[str, Any]) -> str:
+    """The date with ``*`` for little wear and ``~`` for estimated times, e.g. ``2026-03-02 *~``."""
+    marks = ("*" if row["low_wear"] else "") + ("~" if row["estimated_min"] else "")
+    return f"{row['date']} {marks}" if marks else row["date"]

@@ -12,6 +12,7 @@ from datetime import date
 from html import escape
 
 from unsit.review.daydata import Run
+from unsit.review.reminders import HEEDED, IGNORED, SNOOZED
 from unsit_firmware.logic import states
 
 COLOURS = {
@@ -23,6 +24,9 @@ COLOURS = {
 NOT_WORN_COLOUR = "#c8c8c8"
 HEEDED_COLOUR = "#1b7f3b"
 IGNORED_COLOUR = "#111111"
+SNOOZED_COLOUR = "#56B4E9"     # Okabe-Ito sky blue, and dashed: told apart without colour too
+SNOOZED_DASH = "3 2"
+MARK_COLOURS = {HEEDED: HEEDED_COLOUR, SNOOZED: SNOOZED_COLOUR, IGNORED: IGNORED_COLOUR}
 SIT_COLOUR = COLOURS[states.SITTING]
 BREAKS_COLOUR = COLOURS[states.STANDING]
 BOUT_COLOUR = COLOURS[states.LYING]
@@ -43,10 +47,19 @@ def legend() -> str:
         f'<span><i style="background:{colour}"></i>{escape(name)}</span>' for colour, name in items
     )
     marks = "".join(
-        f'<span><i class="mark" style="background:{colour}"></i>reminder {what}</span>'
-        for colour, what in ((HEEDED_COLOUR, "heeded"), (IGNORED_COLOUR, "ignored"))
+        f'<span><i class="mark" style="background:{_swatch(outcome)}"></i>reminder {outcome}'
+        f'{" (double tap)" if outcome == SNOOZED else ""}</span>'
+        for outcome in (HEEDED, SNOOZED, IGNORED)
     )
     return f'<p class="legend">{swatches}{marks}</p>'
+
+
+def _swatch(outcome: str) -> str:
+    """A legend swatch's CSS background: solid, or dashed like the snoozed mark."""
+    colour = MARK_COLOURS[outcome]
+    if outcome != SNOOZED:
+        return colour
+    return f"repeating-linear-gradient({colour} 0 3px, transparent 3px 5px)"
 
 
 def hour_axis() -> str:
@@ -57,11 +70,17 @@ def hour_axis() -> str:
 
 
 def timeline(days: Sequence[date], runs: Sequence[Sequence[Run]],
-             marks: Sequence[Sequence[tuple[int, bool, str]]], low: Sequence[bool]) -> str:
+             marks: Sequence[Sequence[tuple[int, str, str]]], low: Sequence[bool],
+             estimated: Sequence[bool] | None = None) -> str:
     """One strip per day: posture runs (minutes of the local day) and reminder marks
-    ``(minute, heeded, tip)`` in a band above them."""
+    ``(minute, outcome, tip)`` in a band above them (outcome: ``reminders.HEEDED``,
+    ``SNOOZED`` or ``IGNORED``). Day labels get ``*`` for ``low`` wear, ``~`` for
+    ``estimated`` times."""
     out = [legend(), hour_axis()]
-    for day, day_runs, day_marks, is_low in zip(days, runs, marks, low, strict=True):
+    if estimated is None:
+        estimated = [False] * len(days)
+    for day, day_runs, day_marks, is_low, is_estimated in zip(
+            days, runs, marks, low, estimated, strict=True):
         shapes = []
         for run in day_runs:
             colour = COLOURS.get(run.state, NOT_WORN_COLOUR)
@@ -71,14 +90,16 @@ def timeline(days: Sequence[date], runs: Sequence[Sequence[Run]],
                 f'<rect x="{run.start}" y="8" width="{run.end - run.start}" height="16"'
                 f' fill="{colour}"><title>{escape(tip)}</title></rect>'
             )
-        for minute, heeded, tip in day_marks:
-            colour = HEEDED_COLOUR if heeded else IGNORED_COLOUR
+        for minute, outcome, tip in day_marks:
+            dash = f' stroke-dasharray="{SNOOZED_DASH}"' if outcome == SNOOZED else ""
             shapes.append(
-                f'<line x1="{minute + 0.5}" x2="{minute + 0.5}" y1="0" y2="24" stroke="{colour}"'
+                f'<line x1="{minute + 0.5}" x2="{minute + 0.5}" y1="0" y2="24"'
+                f' stroke="{MARK_COLOURS[outcome]}"{dash}'
                 f' stroke-width="3" vector-effect="non-scaling-stroke">'
                 f'<title>{escape(tip)}</title></line>'
             )
-        label = day_label(day) + (" *" if is_low else "")
+        flags = ("*" if is_low else "") + ("~" if is_estimated else "")
+        label = day_label(day) + (f" {flags}" if flags else "")
         out.append(
             f'<div class="row"><span class="label">{escape(label)}</span>'
             f'<svg class="strip" viewBox="0 0 1440 24" preserveAspectRatio="none" role="img"'

@@ -1,7 +1,9 @@
 """Rows for analysis elsewhere: the stored minutes, the sitting bouts, or the events.
 
 Each row carries the device, UTC seconds and the local time in the chosen zone (ISO 8601
-with its offset, so DST days stay unambiguous). Rows are those starting in the chosen span.
+with its offset, so DST days stay unambiguous); minutes and events also say whether their time
+is an estimate (``estimated`` 1: a row of ``estimated_times``, docs/sync.md). Rows are those
+starting in the chosen span.
 They are produced one at a time from an SQL cursor: a year of minutes never sits in memory
 as a list.
 """
@@ -20,12 +22,17 @@ WHAT = ("minutes", "bouts", "events")
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "minutes": ("device", "seq", "t_utc", "local_time", "not_worn_s", "sitting_s",
-                "standing_s", "walking_s", "lying_s", "steps", "state"),
+                "standing_s", "walking_s", "lying_s", "steps", "state", "estimated"),
     "bouts": ("device", "start_utc", "start_local", "end_local", "minutes", "ended_by"),
-    "events": ("device", "seq", "t_utc", "local_time", "kind", "kind_code", "a", "b"),
+    "events": ("device", "seq", "t_utc", "local_time", "kind", "kind_code", "a", "b",
+               "estimated"),
 }
 
 _EVERYTHING = (0, 2**62)
+
+# 1 when the row's (device_id, seq) is in estimated_times. SQLite evaluates the list once per
+# query (an ephemeral index), not per row; it is short (only boots placed by estimate).
+_ESTIMATED_SQL = "(seq IN (SELECT seq FROM estimated_times WHERE device_id = ?))"
 
 
 def export_rows(conn: sqlite3.Connection, what: str, devices: list[str], zone: tzinfo,
@@ -54,20 +61,22 @@ def _minutes(conn: sqlite3.Connection, device: str, zone: tzinfo, lo: int, hi: i
     # each with the run's sequence number, so the series has no holes the device did not have.
     cursor = conn.execute(
         "SELECT seq, t_utc, not_worn_s, sitting_s, standing_s, walking_s, lying_s, steps,"
-        f" {MINUTE_CLASS_SQL}, 1 FROM minutes WHERE device_id = ? AND t_utc >= ? AND t_utc < ?"
-        f" UNION ALL SELECT seq, t_utc, 60, 0, 0, 0, 0, 0, {states.NOT_WORN}, minutes FROM idle"
-        " WHERE device_id = ? AND t_utc >= ? AND t_utc < ? ORDER BY 2, 1",
-        (device, lo, hi, device, lo, hi),
+        f" {MINUTE_CLASS_SQL}, 1, {_ESTIMATED_SQL} FROM minutes"
+        " WHERE device_id = ? AND t_utc >= ? AND t_utc < ?"
+        f" UNION ALL SELECT seq, t_utc, 60, 0, 0, 0, 0, 0, {states.NOT_WORN}, minutes,"
+        f" {_ESTIMATED_SQL} FROM idle WHERE device_id = ? AND t_utc >= ? AND t_utc < ?"
+        " ORDER BY 2, 1",
+        (device, device, lo, hi, device, device, lo, hi),
     )
     names = states.NAMES
-    for seq, t, nw, sit, stand, walk, lie, steps, cls, n in cursor:
+    for seq, t, nw, sit, stand, walk, lie, steps, cls, n, estimated in cursor:
         for i in range(n):
             at = t + 60 * i
             if at >= hi:
                 break
             yield {"device": device, "seq": seq, "t_utc": at, "local_time": _local(at, zone),
                    "not_worn_s": nw, "sitting_s": sit, "standing_s": stand, "walking_s": walk,
-                   "lying_s": lie, "steps": steps, "state": names[cls]}
+                   "lying_s": lie, "steps": steps, "state": names[cls], "estimated": estimated}
 
 
 def _bouts(conn: sqlite3.Connection, device: str, zone: tzinfo, lo: int, hi: int
@@ -81,10 +90,11 @@ def _bouts(conn: sqlite3.Connection, device: str, zone: tzinfo, lo: int, hi: int
 def _events(conn: sqlite3.Connection, device: str, zone: tzinfo, lo: int, hi: int
             ) -> Iterator[dict[str, Any]]:
     cursor = conn.execute(
-        "SELECT seq, t_utc, kind, a, b FROM events WHERE device_id = ? AND t_utc >= ?"
-        " AND t_utc < ? ORDER BY seq",
-        (device, lo, hi),
+        f"SELECT seq, t_utc, kind, a, b, {_ESTIMATED_SQL} FROM events WHERE device_id = ?"
+        " AND t_utc >= ? AND t_utc < ? ORDER BY seq",
+        (device, device, lo, hi),
     )
-    for seq, t, kind, a, b in cursor:
+    for seq, t, kind, a, b, estimated in cursor:
         yield {"device": device, "seq": seq, "t_utc": t, "local_time": _local(t, zone),
-               "kind": events.NAMES.get(kind, f"kind_{kind}"), "kind_code": kind, "a": a, "b": b}
+               "kind": events.NAMES.get(kind, f"kind_{kind}"), "kind_code": kind, "a": a, "b": b,
+               "estimated": estimated}

@@ -2,8 +2,9 @@
 
 Time totals are exact sums of the logged seconds per local day (one SQL range query a day,
 which also hands back the day's sitting minutes); bouts and breaks are built from those
-(:mod:`unsit.review.bouts`); reminders come from :mod:`unsit.review.reminders`. Definitions and
-sources: docs/metrics.md.
+(:mod:`unsit.review.bouts`); reminders come from :mod:`unsit.review.reminders`. Minutes whose
+time is an estimate (``estimated_times``, docs/sync.md) are counted per day so that the day
+can be marked. Definitions and sources: docs/metrics.md.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ LOW_WEAR_MIN = 600          # a day with less wear than 10 h is marked (Troiano 
 PROLONGED_MIN = (30, 60)    # bout lengths reported as prolonged sitting
 
 FIELDS = (
-    "device", "date", "wear_min", "low_wear", "sitting_min", "standing_min", "walking_min",
+    "device", "date", "wear_min", "low_wear", "estimated_min", "sitting_min", "standing_min", "walking_min",
     "lying_min", "steps", "breaks", "breaks_per_sitting_hour", "bouts", "mean_bout_min",
     "longest_bout_min", "bouts_30", "bouts_30_min", "bouts_60", "bouts_60_min", "reminders",
-    "heeded", "heeded_pct", "median_min_to_get_up",
+    "heeded", "snoozed", "heeded_pct", "median_min_to_get_up",
 )
 
 
@@ -46,11 +47,18 @@ class DayMetrics:
     bouts: list[int] = field(default_factory=list)   # minutes of each bout begun this day
     reminders: int = 0
     heeded: int = 0
+    snoozed: int = 0                                 # not heeded: snoozed by a double tap
+    estimated_min: int = 0                           # minute rows with an estimated time
     get_up_s: list[int] = field(default_factory=list)
 
     @property
     def wear_s(self) -> int:
         return self.sitting_s + self.standing_s + self.walking_s + self.lying_s
+
+    @property
+    def estimated(self) -> bool:
+        """Whether some of the day's minutes were placed in time by an estimate."""
+        return self.estimated_min > 0
 
     @property
     def low_wear(self) -> bool:
@@ -71,6 +79,7 @@ class DayMetrics:
             "date": self.day.isoformat(),
             "wear_min": _minutes(self.wear_s),
             "low_wear": self.low_wear,
+            "estimated_min": self.estimated_min,
             "sitting_min": _minutes(self.sitting_s),
             "standing_min": _minutes(self.standing_s),
             "walking_min": _minutes(self.walking_s),
@@ -87,6 +96,8 @@ class DayMetrics:
             "bouts_60_min": m60,
             "reminders": self.reminders,
             "heeded": self.heeded,
+            "snoozed": self.snoozed,
+            # over every reminder given, snoozed ones included (docs/metrics.md, "Reminders")
             "heeded_pct": round(100 * self.heeded / self.reminders, 1) if self.reminders else None,
             "median_min_to_get_up": (round(statistics.median(self.get_up_s) / 60, 1)
                                      if self.get_up_s else None),
@@ -119,6 +130,10 @@ def summarise(conn: sqlite3.Connection, devices: list[str], first: date, last: d
             if reminder.heeded and reminder.get_up_s is not None:
                 day.heeded += 1
                 day.get_up_s.append(reminder.get_up_s)
+            elif reminder.snoozed:
+                day.snoozed += 1
+        for t in _estimated_minutes(conn, device, lo, hi):
+            days[clock.day_number(t) - base].estimated_min += 1
         out.extend(days)
     return out
 
@@ -148,6 +163,21 @@ def _scan(conn: sqlite3.Connection, device: str, bounds: list[int], days: list[D
             sitting.extend(map(int, row[5].split(",")))
     sitting.sort()      # already in index order; sorting makes it certain at little cost
     return sitting
+
+
+def _estimated_minutes(conn: sqlite3.Connection, device: str, lo: int, hi: int) -> list[int]:
+    """Start times of the minute rows in ``[lo, hi)`` whose time is an estimate.
+
+    ``estimated_times`` is walked first (CROSS JOIN keeps SQLite from turning the loop round):
+    it holds only the records of boots placed by estimate, usually none, so a year of minutes
+    costs nothing extra."""
+    rows = conn.execute(
+        "SELECT m.t_utc FROM estimated_times e CROSS JOIN minutes m"
+        " ON m.device_id = e.device_id AND m.seq = e.seq"
+        " WHERE e.device_id = ? AND m.t_utc >= ? AND m.t_utc < ?",
+        (device, lo, hi),
+    )
+    return [t for (t,) in rows]
 
 
 def _add_bouts(days: list[DayMetrics], bouts: list[Bout], clock: LocalClock, base: int

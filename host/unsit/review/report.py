@@ -1,7 +1,8 @@
 """The review as one self-contained HTML file: inline CSS, inline SVG charts, a little inline JS.
 
 Nothing is fetched when the file is opened (no fonts, scripts or images from the network), so
-it works offline and can be mailed. Sections: key figures, a timeline strip per day, an hourly
+it works offline and can be mailed. Sections: key figures, a timeline strip per day (with each
+reminder marked heeded, snoozed or ignored), an hourly
 heatmap of sitting, daily trends and the table of daily metrics. Each chart section has an id
 (:data:`CHART_SECTIONS`) so ``--png`` can render it alone.
 """
@@ -19,12 +20,15 @@ from unsit import __version__
 from unsit.review import charts
 from unsit.review.daydata import day_runs, hourly_sitting
 from unsit.review.metrics import LOW_WEAR_MIN, summarise
-from unsit.review.reminders import reminders
+from unsit.review.reminders import HEEDED, SNOOZED, reminders
 from unsit.review.source import (
     DAY_S, LocalClock, day_number, day_start_utc, days_between,
 )
 
 CHART_SECTIONS = ("timeline", "heatmap", "trends")
+
+_ESTIMATED_NOTE = (" Days marked ~ hold minutes whose time is an estimate (a boot that ended"
+                   " before its clock was set): they may lie up to about 10 min late.")
 
 _CSS = """
 :root { color-scheme: light; --ink: #1d1d1f; --muted: #666; --line: #e2e2e2; }
@@ -89,7 +93,7 @@ _TABLE = (
     ("steps", "steps"), ("breaks", "breaks"), ("breaks_per_sitting_hour", "breaks/sit h"),
     ("mean_bout_min", "mean bout"), ("longest_bout_min", "longest bout"),
     ("bouts_30", "bouts ≥30"), ("bouts_60", "bouts ≥60"), ("reminders", "reminders"),
-    ("heeded_pct", "heeded %"), ("median_min_to_get_up", "min to get up"),
+    ("snoozed", "snoozed"), ("heeded_pct", "heeded %"), ("median_min_to_get_up", "min to get up"),
 )
 
 
@@ -103,19 +107,23 @@ def build_report(conn: sqlite3.Connection, device: str, first: date, last: date,
     base = day_number(first)
     rows = [d.as_row() for d in summarise(conn, [device], first, last, zone)]
     runs = day_runs(conn, clock, device, lo, hi, base, len(days))
-    marks: list[list[tuple[int, bool, str]]] = [[] for _ in days]
+    marks: list[list[tuple[int, str, str]]] = [[] for _ in days]
     for reminder in reminders(conn, device, lo, hi):
         local = clock.local_seconds(reminder.t_utc)
         i = local // DAY_S - base
         minute = local % DAY_S // 60
         when = f"{minute // 60:02d}:{minute % 60:02d}"
-        if reminder.heeded and reminder.get_up_s is not None:
+        if reminder.outcome == HEEDED and reminder.get_up_s is not None:
             tip = f"reminder at {when}: heeded, up after {reminder.get_up_s / 60:.0f} min"
+        elif reminder.outcome == SNOOZED:
+            tip = f"reminder at {when}: snoozed (double tap), not heeded"
         else:
             tip = f"reminder at {when}: not heeded"
-        marks[i].append((minute, reminder.heeded, tip))
+        marks[i].append((minute, reminder.outcome, tip))
     cells = hourly_sitting(conn, clock, device, lo, hi, base)
     low = [row["low_wear"] for row in rows]
+    estimated = [row["estimated_min"] > 0 for row in rows]
+    note = _ESTIMATED_NOTE if any(estimated) else ""
     stamp = (generated or datetime.now(timezone.utc)).astimezone(zone)
     name = _device_name(conn, device)
     return "\n".join([
@@ -128,10 +136,10 @@ def build_report(conn: sqlite3.Connection, device: str, first: date, last: date,
         f"<p>{escape(name)} &middot; {escape(first.isoformat())} to {escape(last.isoformat())}"
         f" &middot; time zone {escape(str(zone))}</p>",
         f'<p class="note">made by unsit {escape(__version__)} on {stamp:%Y-%m-%d %H:%M}.'
-        f" Days marked * had less than {LOW_WEAR_MIN // 60} h of wear.</p></header>",
+        f" Days marked * had less than {LOW_WEAR_MIN // 60} h of wear.{note}</p></header>",
         _figures(rows),
         '<section id="timeline"><h2>Day by day</h2>',
-        charts.timeline(days, runs, marks, low),
+        charts.timeline(days, runs, marks, low, estimated),
         "</section>",
         '<section id="heatmap"><h2>Sitting by hour of the day</h2>',
         charts.heatmap(days, cells),
@@ -167,6 +175,7 @@ def _figures(rows: Sequence[dict[str, Any]]) -> str:
         return '<p class="figures">No wear recorded in these days.</p>'
     reminders_given = sum(r["reminders"] for r in valid)
     heeded = sum(r["heeded"] for r in valid)
+    snoozed = sum(r["snoozed"] for r in valid)
     sitting_h = sum(r["sitting_min"] for r in valid) / 60
     figures = [
         (f"{sitting_h / len(valid):.1f} h", "sitting per day"),
@@ -176,7 +185,8 @@ def _figures(rows: Sequence[dict[str, Any]]) -> str:
          "longest bout, daily mean"),
         (f"{statistics.fmean(r['bouts_60'] for r in valid):.1f}", "bouts of 60+ min per day"),
         (f"{100 * heeded / reminders_given:.0f}%" if reminders_given else "-",
-         f"of {reminders_given} reminders heeded"),
+         f"of {reminders_given} reminders heeded"
+         + (f" ({snoozed} snoozed)" if snoozed else "")),
         (str(len(valid)), f"days counted of {len(rows)}"),
     ]
     cells = "".join(f"<div><b>{escape(v)}</b>{escape(k)}</div>" for v, k in figures)
@@ -191,8 +201,9 @@ def _table(rows: Sequence[dict[str, Any]]) -> str:
         for field, _ in _TABLE:
             value = row[field]
             text = "-" if value is None else str(value)
-            if field == "date" and row["low_wear"]:
-                text += " *"
+            if field == "date":
+                flags = ("*" if row["low_wear"] else "") + ("~" if row["estimated_min"] else "")
+                text += f" {flags}" if flags else ""
             cells.append(f"<td>{escape(text)}</td>")
         opening = '<tr class="low">' if row["low_wear"] else "<tr>"
         body.append(f'{opening}{"".join(cells)}</tr>')
