@@ -26,7 +26,7 @@ RATE = 25
 WDT_S = 60           # hw.boards.WATCHDOG_MS, the simulated board's default
 STALL_S = 30         # app.device.STALL_S
 SAVE_EVERY_S = 300   # app.device.SAVE_EVERY_S
-FLUSH_EVERY_S = 600  # app.device.FLUSH_EVERY_S
+FLUSH_EVERY_S = 300  # app.device.FLUSH_EVERY_S
 HELD_S = 3 * 60      # minutes held back for the not-worn discount: 2 and the one in progress
 
 Log = list[tuple[int, int, int, bool, tuple[int, ...]]]

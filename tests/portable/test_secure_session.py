@@ -77,9 +77,12 @@ def test_ctr_known_answer():
     assert bytes(ctr.crypt_into(7, CTR_CIPHER, back)) == CTR_PLAIN
 
 
+_RUN = "".join("%02x" % b for b in os.urandom(4))  # test runs may overlap on one machine
+
+
 def scratch(name):
-    """A key-store path outside the repository, distinct per interpreter (tests run in parallel)."""
-    return "/tmp/unsit-test-%s-%s" % ("mpy" if MICROPYTHON else "cpy", name)
+    """A key-store path outside the repository, distinct per interpreter and per run."""
+    return "/tmp/unsit-test-%s-%s-%s" % ("mpy" if MICROPYTHON else "cpy", _RUN, name)
 
 
 def test_ctr_allocates_nothing_per_message():

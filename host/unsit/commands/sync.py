@@ -147,7 +147,7 @@ def print_report(report: SyncReport, via: str = "USB") -> None:
         print(f"  Note: {note}.")
     if report.estimated:
         print(f"  {report.estimated} records were placed in time by an estimate (a boot that "
-              "ended before the clock was set; up to about 15 min late).")
+              "ended before the clock was set; up to about 10 min late).")
     if report.unplaced:
         print(f"  {report.unplaced} records cannot be placed in time yet (written before the "
               "clip's clock was set; the next sync places them).")
