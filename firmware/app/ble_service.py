@@ -71,9 +71,6 @@ class BleService:
         self.peripheral.pairing_window_opened()
         self.device.feel(patterns.PAIRING_OPEN)  # the wearer feels that the gesture worked
 
-    def pairing_window_open(self):
-        return self.window.is_open(time.ticks_ms())
-
     def at_boot(self, reset_cause):
         """The clip has just started: switching it on is the pairing gesture every build has.
 

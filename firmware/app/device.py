@@ -39,12 +39,12 @@ A missing or damaged file gives a fresh coach or detector. What a reset loses, a
   the boot, a second or two). A reminder comes that much later; one played since the last
   save may play again.
 - the log: records not yet flushed (``FlashLog`` keeps up to 32 in RAM; flushed every
-  ``FLUSH_EVERY_S``, 5 min, with the state, which is written then anyway) and the minutes
-  held back for the not-worn discount (2 minutes and the one in progress): at most about 8
-  minutes of minute records and the events of that time, plus the time the board was down. While the clip is not worn, the open run of
-  unworn minutes (up to ``flashlog.IDLE_MAX_MIN``, an hour) is in RAM too. Nothing is
-  duplicated: records that were never flushed never had a sequence number on flash, and the
-  numbering carries on from the last one stored.
+  ``FLUSH_EVERY_S``, 5 min, with the state, which is written then anyway) and the minutes held
+  back for the not-worn discount (2 minutes and the one in progress): at most about 8 minutes
+  of minute records and the events of that time, plus the time the board was down. While the
+  clip is not worn, the open run of unworn minutes (up to ``flashlog.IDLE_MAX_MIN``, an hour)
+  is in RAM too. Nothing is duplicated: records that were never flushed never had a sequence
+  number on flash, and the numbering carries on from the last one stored.
 
 Power: between FIFO reads the app awaits ``board.wait_samples()``, which on hardware waits for
 the accelerometer's watermark interrupt, so the MCU can sleep for the second it takes the

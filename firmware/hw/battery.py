@@ -1,11 +1,12 @@
 """LiPo voltage through a resistor divider into an ADC, and a charging indicator pin.
 
 API: MicroPython ``machine.ADC`` — ``read_uv()`` (calibrated microvolts, ESP32 ports) or
-``read_u16()`` scaled by the ADC reference (RP2040: 3.3 V) — and ``machine.Pin.value()``.
-The divider (e.g. 2 x 100 kOhm for a 4.2 V cell into an ADC that reads up to ~3.1 V at 11 dB
-attenuation on ESP32, ESP32 datasheet, ADC characteristics) gives ``ratio = (r_top + r_bottom) / r_bottom``,
-passed as a fraction of integers. The charger's status output (MCP73831/TP4054 STAT: low while
-charging) goes to ``charge_pin`` where a board wires it; elsewhere ``charging()`` is False.
+``read_u16()`` scaled by the ADC reference (RP2040: 3.3 V) — and ``machine.Pin.value()``. The
+divider (e.g. 2 x 100 kOhm for a 4.2 V cell into an ADC that reads up to ~3.1 V at 11 dB
+attenuation on ESP32, ESP32 datasheet, ADC characteristics) gives
+``ratio = (r_top + r_bottom) / r_bottom``, passed as a fraction of integers. The charger's
+status output (MCP73831/TP4054 STAT: low while charging) goes to ``charge_pin`` where a board
+wires it; elsewhere ``charging()`` is False.
 """
 
 

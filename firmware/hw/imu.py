@@ -1,5 +1,7 @@
 """Finds which accelerometer is on an I2C bus, so one firmware serves every build.
 
+API: MicroPython ``machine.I2C`` (``scan``, ``readfrom_mem``); each chip's register map and
+WHO_AM_I value are cited in its driver (``hw.lis3dh``, ``hw.mpu6886``, ``hw.lsm6ds``).
 Each supported family is tried at its own addresses among those that answer ``scan()``; the
 first chip whose WHO_AM_I matches is configured and returned. Nothing happens at import.
 

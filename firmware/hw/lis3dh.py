@@ -9,8 +9,8 @@ The LIS2DH12 (DocID025056) has the same WHO_AM_I (0x33), registers and sensitivi
 Output is left-justified two's complement: 8 bits in low-power mode, 10 in normal mode, 12 in
 high-resolution mode. Reading with the sub-address MSB set auto-increments, and with the FIFO
 on the address rolls from OUT_Z_H back to OUT_X_L (AN3308, FIFO section), so one burst
-read fetches several samples. The FIFO runs in stream mode; INT1 goes high when it holds more than FTH
-samples (FTH = watermark - 1) and on a double click.
+read fetches several samples. The FIFO runs in stream mode; INT1 goes high when it holds more
+than FTH samples (FTH = watermark - 1) and on a double click.
 """
 
 try:
@@ -45,7 +45,6 @@ _LPEN = const(0x08)
 _XYZ_EN = const(0x07)
 _I1_CLICK = const(0x80)
 _I1_WTM = const(0x04)
-_WTM = const(0x80)
 _OVRN = const(0x40)
 _DCLICK = const(0x20)
 _CLICK_IA = const(0x40)
@@ -56,7 +55,8 @@ ADDRESSES = (0x18, 0x19)
 # CTRL_REG1 ODR codes for the rates used in normal/low-power mode.
 RATES = {1: 1, 10: 2, 25: 3, 50: 4, 100: 5, 200: 6, 400: 7}
 RANGES = {2: 0, 4: 1, 8: 2, 16: 3}
-# mg per digit (mechanical characteristics table), indexed by FS code, and the right shift that aligns the digit.
+# mg per digit (mechanical characteristics table), indexed by FS code, and the right shift
+# that aligns the digit.
 _SENSITIVITY = {
     "low_power": ((16, 32, 64, 192), 8),
     "normal": ((4, 8, 16, 48), 6),

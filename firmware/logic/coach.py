@@ -43,7 +43,7 @@ import struct
 from . import events
 from . import patterns
 from .localtime import CLOCK_SET_AFTER, day_allowed, is_quiet
-from .states import LYING, NOT_WORN, SITTING, STANDING, WALKING
+from .states import LYING, NOT_WORN, SITTING, is_upright
 
 try:
     from micropython import const
@@ -126,7 +126,7 @@ class Coach:
             pattern = self._maybe_remind(t_s, charging)
         else:
             self._ring[byte] &= ~bit
-            if state == STANDING or state == WALKING:
+            if is_upright(state):
                 self._away_s = 0
                 self._upright_s += 1
                 upright = self._upright_s

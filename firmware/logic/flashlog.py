@@ -269,9 +269,8 @@ class FlashLog:
         utc = int(utc)
         if self._unlinked:
             self._unlinked = False
-            up = up_s if up_s <= records.UPTIME_MAX else records.UPTIME_MAX
-            self._put_event(events.CLOCK_LINK, utc, False, up & 0xFFFF,
-                            ((up >> 16) & 0xFF) | ((self.boot & 0xFF) << 8))
+            a, b = records.clock_link_values(self.boot, up_s)
+            self._put_event(events.CLOCK_LINK, utc, False, a, b)
         return utc, False
 
     def _put_event(self, kind, t, uptime, a, b):

@@ -31,7 +31,6 @@ _FLIP = const(0x20)
 WHITEN = const(0x55)
 CRC_SIZE = const(4)
 MAX_PAYLOAD = const(1024)
-OVERHEAD = const(2 + CRC_SIZE)   # delimiters and CRC, before stuffing
 
 
 def max_encoded_size(payload_len):

@@ -24,9 +24,6 @@ _MINUTES_PER_DAY = const(1440)
 _SECONDS_PER_DAY = const(86400)
 _EPOCH_WEEKDAY = const(3)  # 1970-01-01 was a Thursday; Monday = 0
 
-MONDAY = const(0)
-SUNDAY = const(6)
-
 
 def clock_is_set(t_s):
     """True if ``t_s`` is a UTC time set by the host, False if it is device uptime."""

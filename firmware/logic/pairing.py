@@ -3,11 +3,12 @@
 Pairing gives a host a 32-byte secret shared with the device. Over USB it is always allowed
 (the cable is physical access); over Bluetooth only while a window the wearer opened on the
 device is running. The wearer's gesture (docs/ble.md, "The pairing gesture"): switching the
-clip on opens the window for ``BOOT_WINDOW_MS`` (``opens_at_boot``: a power-on start, never
-a watchdog, software or deep-sleep one), and on boards with a button holding it
-for ``LONG_PRESS_MS`` opens it for ``WINDOW_MS`` (``LongPress``). The secret comes from a finite-field Diffie-Hellman exchange (RFC 3526
-group 14, 2048-bit, 256-bit exponents) so a passive listener during the window learns
-nothing; an active man-in-the-middle during the window is not prevented (see docs/ble.md).
+clip on opens the window for ``BOOT_WINDOW_MS`` (``opens_at_boot``: a power-on start, never a
+watchdog, software or deep-sleep one), and on boards with a button holding it for
+``LONG_PRESS_MS`` opens it for ``WINDOW_MS`` (``LongPress``). The secret comes from a
+finite-field Diffie-Hellman exchange (RFC 3526 group 14, 2048-bit, 256-bit exponents) so a
+passive listener during the window learns nothing; an active man-in-the-middle during the
+window is not prevented (see docs/ble.md).
 
 The key store is one small binary file of ``host_id (8) | key (32)`` entries, replaced
 atomically (write a temporary file, then rename).

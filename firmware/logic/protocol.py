@@ -143,10 +143,6 @@ def unpack_response(payload):
     return cmd, payload[1], payload[2], payload[3:]
 
 
-def error_response(cmd, tag, code, body=b""):
-    return pack_response(cmd, tag, code, body)
-
-
 # --- HELLO -----------------------------------------------------------------------------
 
 def hello_request(tag, version=VERSION):

@@ -77,6 +77,18 @@ def split_uptime(t):
     return t >> 24, t & UPTIME_MAX
 
 
+def clock_link_values(boot, uptime_s):
+    """``(a, b)`` of an ``events.CLOCK_LINK`` record: the uptime (24 bits) and the boot."""
+    if uptime_s > UPTIME_MAX:
+        uptime_s = UPTIME_MAX
+    return uptime_s & 0xFFFF, ((uptime_s >> 16) & 0xFF) | ((boot & 0xFF) << 8)
+
+
+def split_clock_link(a, b):
+    """``(boot & 0xFF, uptime_s)`` from the ``a``, ``b`` of an ``events.CLOCK_LINK`` record."""
+    return b >> 8, a | ((b & 0xFF) << 16)
+
+
 def _finish(buf, offset):
     struct.pack_into("<H", buf, offset + 14, crc16(buf, offset, offset + 14))
 
@@ -88,8 +100,8 @@ def pack_minute_into(buf, offset, seq, t, uptime, counts, steps):
     s2 = counts[2]
     s3 = counts[3]
     s4 = counts[4]
-    if (s0 < 0 or s1 < 0 or s2 < 0 or s3 < 0 or s4 < 0 or s0 > 60 or s1 > 60 or s2 > 60
-            or s3 > 60 or s4 > 60):
+    if (s0 < 0 or s1 < 0 or s2 < 0 or s3 < 0 or s4 < 0 or s0 > MAX_SECONDS
+            or s1 > MAX_SECONDS or s2 > MAX_SECONDS or s3 > MAX_SECONDS or s4 > MAX_SECONDS):
         raise ValueError("seconds per state must be 0..60")
     if steps < 0:
         raise ValueError("steps must not be negative")
@@ -133,10 +145,9 @@ def is_valid(buf, offset=0):
     if kind == MINUTE:
         v = buf[offset + 9] | (buf[offset + 10] << 8) | (buf[offset + 11] << 16)
         w = buf[offset + 12] | (buf[offset + 13] << 8)
-        if ((v & 63) > 60 or ((v >> 6) & 63) > 60 or ((v >> 12) & 63) > 60
-                or ((v >> 18) & 63) > 60 or (w & 63) > 60):
-            return False
-        return True
+        return not ((v & 63) > MAX_SECONDS or ((v >> 6) & 63) > MAX_SECONDS
+                    or ((v >> 12) & 63) > MAX_SECONDS or ((v >> 18) & 63) > MAX_SECONDS
+                    or (w & 63) > MAX_SECONDS)
     return buf[offset + 13] == 0
 
 

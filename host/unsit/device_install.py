@@ -256,7 +256,8 @@ def build_image(info: BoardInfo, out: Path) -> dict[str, bytes]:
 
 
 def _remote_hashes(transport: Any, paths: list[str]) -> list[str | None]:
-    hashes: list[str | None] = json.loads(_run(transport, _HASHES.format(paths=paths)).strip().splitlines()[-1])
+    output = _run(transport, _HASHES.format(paths=paths))
+    hashes: list[str | None] = json.loads(output.strip().splitlines()[-1])
     return hashes
 
 

@@ -45,9 +45,8 @@ def clock_link(record: StoredRecord) -> ClockLink | None:
     """The link a CLOCK_LINK event gives (UTC of the record minus the uptime it carries)."""
     if record.kind != events.CLOCK_LINK or not record.clock_set:
         return None
-    a, b = record.values[0], record.values[1]
-    uptime = a | ((b & 0xFF) << 16)
-    return ClockLink(boot=b >> 8, link_seq=record.seq, offset_s=record.t_device - uptime,
+    boot, uptime = records.split_clock_link(record.values[0], record.values[1])
+    return ClockLink(boot=boot, link_seq=record.seq, offset_s=record.t_device - uptime,
                      source="clock_link")
 
 

@@ -24,9 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from unsit.errors import UnsitError
-from unsit.firmware import firmware_dir
-from unsit.micropython_runner import micropython_command, micropython_env
-from unsit.simulation import HEAPSIZE, simboard_dir, write_settings
+from unsit.simulation import board_env, firmware_command
 
 
 @dataclass
@@ -74,31 +72,20 @@ def start_served_clip(samples: bytes, start_utc: int | None = None,
         scratch = tempfile.TemporaryDirectory(prefix="unsit-serve-")
         workdir = Path(scratch.name)
     workdir.mkdir(parents=True, exist_ok=True)
-    trace = workdir / "trace.bin"
-    trace.write_bytes(samples)
-    storage = workdir / "storage"
-    storage.mkdir(exist_ok=True)
-    if settings:
-        write_settings(storage, settings)
+    (workdir / "trace.bin").write_bytes(samples)
+    env = board_env(workdir, start_utc, settings)
     master, slave = pty.openpty()
     tty.setraw(slave)
-    env = micropython_env([simboard_dir(), firmware_dir()])
     env.update({
-        "UNSIT_SIM_TRACE": str(trace),
-        "UNSIT_SIM_STORAGE": str(storage),
-        "UNSIT_SIM_OUT": str(workdir),
         "UNSIT_SIM_SERIAL": str(master),
         "UNSIT_SIM_SPEED": str(int(round(speed))),
     })
-    if start_utc is not None:
-        env["UNSIT_SIM_START"] = str(int(start_utc))
     if device_id is not None:
         env["UNSIT_SIM_ID"] = device_id
     try:
         with open(workdir / "firmware.log", "wb") as output:
             process = subprocess.Popen(
-                micropython_command([str(firmware_dir() / "main.py")], HEAPSIZE), env=env,
-                cwd=workdir, pass_fds=[master], stdin=subprocess.DEVNULL,
+                firmware_command(), env=env, cwd=workdir, pass_fds=[master], stdin=subprocess.DEVNULL,
                 stdout=output, stderr=subprocess.STDOUT)
     finally:
         os.close(master)

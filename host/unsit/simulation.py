@@ -28,12 +28,12 @@ from pathlib import Path
 from unsit.errors import UnsitError
 from unsit.firmware import firmware_dir
 from unsit.micropython_runner import micropython_command, micropython_env
+from unsit.trace import BOARD_RATE_HZ as RATE_HZ
 from unsit_firmware.logic import events, records
 from unsit_firmware.logic.flashlog import FlashLog
 from unsit_firmware.logic.settings import Settings
 from unsit_firmware.logic.states import COUNT, NAMES, NOT_WORN
 
-RATE_HZ = 25
 SAMPLE_BYTES = 6
 HEAPSIZE = "2M"
 MS_PER_SAMPLE = 1000 // RATE_HZ
@@ -169,6 +169,30 @@ def _read_records(storage_dir: Path) -> list[tuple[int, int, int, bool, tuple[in
             return out
 
 
+def board_env(workdir: Path, start_utc: int | None,
+              settings: dict[str, int] | None) -> dict[str, str]:
+    """The environment of a simulated board kept in ``workdir``: its samples in ``trace.bin``,
+    its flash folder ``storage/`` (made here, with ``settings`` put on it), its reports."""
+    storage = workdir / "storage"
+    storage.mkdir(exist_ok=True)
+    if settings:
+        write_settings(storage, settings)
+    env = micropython_env([simboard_dir(), firmware_dir()])
+    env.update({
+        "UNSIT_SIM_TRACE": str(workdir / "trace.bin"),
+        "UNSIT_SIM_STORAGE": str(storage),
+        "UNSIT_SIM_OUT": str(workdir),
+    })
+    if start_utc is not None:
+        env["UNSIT_SIM_START"] = str(int(start_utc))
+    return env
+
+
+def firmware_command() -> list[str]:
+    """The command that runs ``firmware/main.py`` under MicroPython (on ``board_env``)."""
+    return micropython_command([str(firmware_dir() / "main.py")], HEAPSIZE)
+
+
 def run_firmware(samples: bytes, workdir: Path, start_utc: int | None = None,
                  offset: int = 0, count: int = -1, reset_cause: int = events.RESET_POWER_ON,
                  settings: dict[str, int] | None = None, env: dict[str, str] | None = None,
@@ -184,23 +208,14 @@ def run_firmware(samples: bytes, workdir: Path, start_utc: int | None = None,
     trace = workdir / "trace.bin"
     if not trace.exists() or trace.stat().st_size != len(samples):
         trace.write_bytes(samples)
-    storage = workdir / "storage"
-    storage.mkdir(exist_ok=True)
-    if settings:
-        write_settings(storage, settings)
-    run_env = micropython_env([simboard_dir(), firmware_dir()])
+    run_env = board_env(workdir, start_utc, settings)
     run_env.update({
-        "UNSIT_SIM_TRACE": str(trace),
-        "UNSIT_SIM_STORAGE": str(storage),
-        "UNSIT_SIM_OUT": str(workdir),
         "UNSIT_SIM_OFFSET": str(offset),
         "UNSIT_SIM_COUNT": str(count),
         "UNSIT_SIM_RESET": str(reset_cause),
     })
-    if start_utc is not None:
-        run_env["UNSIT_SIM_START"] = str(int(start_utc))
     run_env.update(env or {})
-    command = micropython_command([str(firmware_dir() / "main.py")], HEAPSIZE)
+    command = firmware_command()
     try:
         done = subprocess.run(command, env=run_env, capture_output=True, timeout=timeout,
                               cwd=workdir, check=False)

@@ -748,12 +748,6 @@ class Store:
         ).fetchone()
         return int(row[0])
 
-    def record_count(self, device_id: str) -> int:
-        row = self.conn.execute(
-            "SELECT COUNT(*) FROM records WHERE device_id = ?", (device_id,)
-        ).fetchone()
-        return int(row[0])
-
 
 def _join(values: Sequence[int]) -> str:
     return ",".join(str(int(v)) for v in values)

@@ -93,7 +93,8 @@ class Trace:
 
     def write_text(self, path: Path | str, comment: str = "") -> None:
         with open(path, "w", encoding="utf-8") as out:
-            write_trace(self.samples.tolist(), out, comment or f"unsit tracegen, {self.rate_hz:g} Hz")
+            write_trace(self.samples.tolist(), out,
+                        comment or f"unsit tracegen, {self.rate_hz:g} Hz")
 
     def board_samples(self) -> bytes:
         """What a board delivers: 25 Hz, int16 milli-g, interleaved x y z, little-endian."""
@@ -326,7 +327,8 @@ class _Builder:
             if before != after and (after == "desk" or before == "desk"):
                 self._handling(a, b, onto_desk=after == "desk")
             return
-        length = min(b - a, int(_TRANSITION_S * self.rate * (1.6 if "lie" in (before, after) else 1)))
+        stretch = 1.6 if "lie" in (before, after) else 1
+        length = min(b - a, int(_TRANSITION_S * self.rate * stretch))
         if length <= 2:
             return
         k = np.arange(length) / (length - 1)

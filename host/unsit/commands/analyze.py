@@ -18,7 +18,8 @@ HELP = "Run the firmware's posture detector on a trace file and print states per
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("trace", help="text file of x y z in g, one sample per line ('-' for stdin)")
+    parser.add_argument("trace",
+                        help="text file of x y z in g, one sample per line ('-' for stdin)")
     parser.add_argument("--rate", type=float, required=True, metavar="HZ",
                         help="sampling rate of the file in Hz (at least 10)")
 

@@ -13,7 +13,8 @@ from unsit.device_install import board_info, install
 from unsit.ports import find_device_port
 
 NAME = "device"
-HELP = "Install the firmware on a board over USB (device install) or show what it runs (device info)."
+HELP = ("Install the firmware on a board over USB (device install) or show what it runs "
+        "(device info).")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

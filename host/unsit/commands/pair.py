@@ -3,9 +3,9 @@
 The wearer first opens the pairing window on the clip: switching it on opens it for two
 minutes, and on a clip with a button (M5StickC Plus2: button A) holding the button for 3 s
 opens it for one minute (docs/ble.md, "The pairing gesture"). The clip and this computer then
-agree on a secret key, which is kept in this computer's key file (``unsit.keys``). Without NAME the one clip advertising nearby is used. With ``--port`` the
-pairing goes over the USB cable instead, with no window needed (``--port auto`` finds the
-clip on USB).
+agree on a secret key, which is kept in this computer's key file (``unsit.keys``). Without
+NAME the one clip advertising nearby is used. With ``--port`` the pairing goes over the USB
+cable instead, with no window needed (``--port auto`` finds the clip on USB).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ HELP = ("Pair this computer with a clip (switch the clip on, or hold its button 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", nargs="?", metavar="NAME",
-                        help="the clip's name (unsit-XXXX) or address (default: the only one nearby)")
+                        help="the clip's name (unsit-XXXX) or address "
+                        "(default: the only one nearby)")
     parser.add_argument("--port", metavar="PATH",
                         help="pair over this USB serial port instead ('auto': find it)")
     parser.add_argument("--time", type=float, default=ble.SCAN_S, metavar="S",

@@ -66,11 +66,12 @@ import time
 
 import asyncio
 
+from logic.events import RESET_WATCHDOG
+
 _RATE_HZ = 25
 _MS_PER_SAMPLE = 40
 _BYTES_PER_SAMPLE = 6
 _NEVER = 1 << 60
-_RESET_WATCHDOG = 3          # events.RESET_WATCHDOG
 _WDT_MS = 60000              # hw.boards.WATCHDOG_MS
 _POLL_MS = 1                 # one poll of a stuck I2C bus
 _GIVE_UP_MS = 3600 * 1000    # a hang with no watchdog armed would last forever: stop there
@@ -354,7 +355,7 @@ class SimBoard:
         self.wdt.feed()
 
     def _watchdog_reset(self):
-        self.reset = _RESET_WATCHDOG
+        self.reset = RESET_WATCHDOG
         self._end()
         sys.exit(0)  # a reset: nothing after this runs, nothing is flushed or saved
 
