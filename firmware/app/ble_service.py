@@ -14,6 +14,15 @@ holding it for ``LONG_PRESS_MS`` opens it for ``WINDOW_MS``. The button's IRQ (M
 ``Pin.irq``, falling edge) only sets a flag; the level is then polled every
 ``_BUTTON_POLL_MS`` only while the button is down. ``forget_host``/``forget_all`` remove keys;
 pairing over USB arrives as the protocol's PAIR command (``pair_over_usb``).
+
+Every key change is written to the activity log at once (flushed: pairing is rare and the
+trail must survive a reset), so the wearer can see who paired and when: ``events.PAIRED``
+(a: host id prefix, b: ``PAIRED_USB``/``PAIRED_BLE``) when a key is stored, and
+``events.FORGOTTEN`` (a: host id prefix, or 0 for all, b: keys left) when keys are removed.
+A session whose key was removed does not outlive it: after answering the FORGET that
+removed its own key the clip ends the connection itself (``_CLOSE_AFTER_MS`` later, so the
+answer is on air first), and a FORGET or FORGET_ALL over USB ends a BLE session of a removed
+key at once.
 """
 
 import os
@@ -23,7 +32,7 @@ import asyncio
 
 from app.service import Service
 from hw.ble_peripheral import BlePeripheral, LinkClosed
-from logic import patterns, protocol
+from logic import events, patterns, protocol
 from logic.pairing import BOOT_WINDOW_MS, KeyStore, LongPress, PairingWindow, opens_at_boot
 from logic.secure_session import ERROR, DeviceSession
 
@@ -35,6 +44,7 @@ except ImportError:
 
 _WAIT_MS = const(5000)
 _BUTTON_POLL_MS = const(50)
+_CLOSE_AFTER_MS = const(200)  # many connection intervals (7.5-100 ms): the reply is sent
 KEYS_FILE = "keys.bin"
 
 
@@ -54,14 +64,38 @@ def _aes_ecb(key):
     return cryptolib.aes(key, 1)
 
 
+def host_prefix(host_id):
+    """The first 2 bytes of a host id as a u16, big-endian: ``"%04x"`` of it starts the hex id."""
+    return (host_id[0] << 8) | host_id[1]
+
+
+class _LoggedKeys:
+    """The key store as one kind of session sees it: each key it stores is logged as PAIRED.
+
+    A ``DeviceSession`` stores keys through ``add`` and looks them up with ``key_for``.
+    """
+
+    def __init__(self, service, how):
+        self._service = service
+        self._how = how
+
+    def key_for(self, host_id):
+        return self._service.keys.key_for(host_id)
+
+    def add(self, host_id, key):
+        self._service.keys.add(host_id, key)
+        self._service.log_key_change(events.PAIRED, host_prefix(host_id), self._how)
+
+
 class BleService:
     def __init__(self, device):
         board = device.board
         self.device = device
         self.window = PairingWindow()
         self.keys = KeyStore(board.storage_dir + "/" + KEYS_FILE)
-        self.session = DeviceSession(board.device_id, self.keys, self.window, _aes_ecb,
-                                     os.urandom)
+        self._serving = False  # True while a message from the BLE host is being answered
+        self.session = DeviceSession(board.device_id, _LoggedKeys(self, events.PAIRED_BLE),
+                                     self.window, _aes_ecb, os.urandom)
         self.peripheral = BlePeripheral(board.ble, board.device_id, self.session)
         self.service = Service(device, _NoStream())
 
@@ -82,13 +116,38 @@ class BleService:
         self.open_pairing_window(BOOT_WINDOW_MS)
         return True
 
+    def log_key_change(self, kind, a, b):
+        """Write a PAIRED or FORGOTTEN event and flush it: the audit trail survives a reset."""
+        log = self.device.log
+        log.append_event(kind, a, b)
+        log.flush()
+
     def forget_host(self, host_id):
         """Drop one host's key (protocol FORGET); True if the clip held it."""
-        return self.keys.forget(host_id) > 0
+        if not self.keys.forget(host_id):
+            return False
+        self.log_key_change(events.FORGOTTEN, host_prefix(host_id), len(self.keys))
+        self._end_revoked_session()
+        return True
 
     def forget_all(self):
         """Factory reset of the pairings: drop every host's key; returns how many there were."""
-        return self.keys.forget()
+        removed = self.keys.forget()
+        if removed:
+            self.log_key_change(events.FORGOTTEN, 0, len(self.keys))
+            self._end_revoked_session()
+        return removed
+
+    def _revoked(self):
+        """True when the BLE session is open with a key the clip no longer holds."""
+        host_id = self.session.host_id
+        return host_id is not None and self.keys.key_for(host_id) is None
+
+    def _end_revoked_session(self):
+        # A request over BLE is answered first (run() ends the link after the reply); one
+        # over USB that removed the BLE host's key ends that session now.
+        if not self._serving and self._revoked():
+            self.peripheral.disconnect()
 
     def key_count(self):
         return len(self.keys)
@@ -100,7 +159,8 @@ class BleService:
         the loop for a moment (seconds on a small MCU); pairing is rare.
         """
         board = self.device.board
-        usb = DeviceSession(board.device_id, self.keys, self.window, _aes_ecb, os.urandom)
+        usb = DeviceSession(board.device_id, _LoggedKeys(self, events.PAIRED_USB), self.window,
+                            _aes_ecb, os.urandom)
         reply, _ = usb.on_record(record, time.ticks_ms(), True)
         if reply[0] == ERROR:
             raise protocol.ProtocolError(protocol.MALFORMED)
@@ -136,11 +196,19 @@ class BleService:
                     continue
                 # The authenticated sender; never None here (messages come only after WELCOME).
                 peer = self.session.host_id or b""
-                reply = self.service.handle(message, peer)
+                self._serving = True
+                try:
+                    reply = self.service.handle(message, peer)
+                finally:
+                    self._serving = False
                 try:
                     await self.peripheral.send(reply)
                 except LinkClosed:
-                    pass  # the host went away; the peripheral is advertising again
+                    continue  # the host went away; the peripheral is advertising again
+                if self._revoked():  # it made the clip forget its own key: end the session
+                    await asyncio.sleep_ms(_CLOSE_AFTER_MS)
+                    if self._revoked():  # still that session (not already gone)
+                        self.peripheral.disconnect()
         finally:
             for task in tasks:
                 task.cancel()

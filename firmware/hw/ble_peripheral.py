@@ -4,8 +4,11 @@ API: MicroPython ``bluetooth.BLE`` (docs.micropython.org, "bluetooth — low-lev
 ``gap_advertise``, ``gatts_register_services``, ``gatts_set_buffer`` (append mode, so writes
 that arrive before the task reads are kept), ``gatts_read``, ``gatts_notify`` and the IRQ
 events ``_IRQ_CENTRAL_CONNECT``, ``_IRQ_CENTRAL_DISCONNECT``, ``_IRQ_GATTS_WRITE``,
-``_IRQ_MTU_EXCHANGED``. GATT per Core Specification v5.3 Vol 3 Part G; advertising data
-format per Core Specification Supplement Part A (flags, 128-bit UUID, complete local name).
+``_IRQ_MTU_EXCHANGED``, and ``gap_disconnect(conn_handle)`` ("Central & Peripheral Roles":
+returns ``False`` if the handle was not connected, ``True`` otherwise, and on success the
+stack raises ``_IRQ_CENTRAL_DISCONNECT``; any other failure is an ``OSError``). GATT per
+Core Specification v5.3 Vol 3 Part G; advertising data format per Core Specification
+Supplement Part A (flags, 128-bit UUID, complete local name).
 
 One service (``logic.ble_ids``) with a write characteristic (host -> device) and a notify
 characteristic (device -> host). Both carry length-prefixed records of the secure session
@@ -171,6 +174,32 @@ class BlePeripheral:
             if self._irq_rx:
                 self._irq_rx = False
                 await self._take_writes()
+
+    def disconnect(self):
+        """End the current connection now (the app does after a FORGET of the session's key).
+
+        From this call on nothing more is taken from or sent to that host: its session,
+        partial records and queued messages are dropped, ``send`` raises ``LinkClosed``. The
+        stack then reports ``_IRQ_CENTRAL_DISCONNECT`` and ``run()`` advertises again (at once
+        if the stack says the link was already gone). Returns whether there was a connection.
+        A notification handed to the stack just before may not go out (``gatts_notify`` has no
+        completion event): give it a few connection intervals first.
+        """
+        conn = self._conn
+        if conn is None:
+            return False
+        self._conn = None
+        self._session.reset()
+        self._assembler.clear()
+        self._inbox.clear()
+        self._inbox_flag.set()  # a receive() waiting wakes and finds nothing
+        try:
+            ending = self._ble.gap_disconnect(conn)
+        except OSError:  # e.g. EALREADY: the link is already going
+            ending = True
+        if not ending:
+            self._drop()  # not connected any more: no disconnect event will come for it
+        return True
 
     def _drop(self):
         """A connection ended: free its state and advertise again."""

@@ -26,6 +26,11 @@ REMINDER_SUPPRESSED = const(11)  # a: reason (see SUPPRESSED_*), b: minutes sat
 # were stamped with uptime: a: uptime seconds at that moment (low 16 bits),
 # b: uptime bits 16-23 | (boot & 0xFF) << 8. So UTC - uptime places that boot's records.
 CLOCK_LINK = const(12)
+# Pairing keys changed (app/ble_service.py, docs/ble.md): the wearer's audit trail of who
+# paired and when. A host is named by the first 2 bytes of its 8-byte id read big-endian, so
+# "%04x" % a is the start of the host id as `unsit` prints it (keys.json).
+PAIRED = const(13)          # a: host id prefix, b: how (PAIRED_USB, PAIRED_BLE)
+FORGOTTEN = const(14)       # a: host id prefix, or 0 when every key went, b: keys left
 
 RESET_POWER_ON = const(1)
 RESET_HARD = const(2)
@@ -37,6 +42,9 @@ SUPPRESSED_QUIET = const(1)
 SUPPRESSED_SNOOZE = const(2)
 SUPPRESSED_SCHEDULE = const(3)
 SUPPRESSED_CHARGING = const(4)
+
+PAIRED_USB = const(1)
+PAIRED_BLE = const(2)
 
 NAMES = {
     REMINDER: "reminder",
@@ -51,4 +59,6 @@ NAMES = {
     FAULT: "fault",
     REMINDER_SUPPRESSED: "reminder_suppressed",
     CLOCK_LINK: "clock_link",
+    PAIRED: "paired",
+    FORGOTTEN: "forgotten",
 }

@@ -8,7 +8,12 @@ firmware's IRQ handler through ``micropython.schedule``, as a real stack does.
 
 Notifications pass through a bounded queue (``notify_capacity``); when it is full
 ``gatts_notify`` fails with ``ENOMEM`` like a real controller whose buffers are full.
-Binary values travel as hex strings.
+``gap_disconnect`` behaves as MicroPython documents it (docs/library/bluetooth.rst, "Central &
+Peripheral Roles") on NimBLE: ``False`` for a handle that is not connected, ``True`` when the
+link starts to end (the ``_IRQ_CENTRAL_DISCONNECT`` event follows once bumble has ended it),
+``OSError(EALREADY)`` while it is already ending. Notifications still queued when the link
+ends are lost, as with a controller that terminates at once: the firmware must let its last
+notification go out before it disconnects. Binary values travel as hex strings.
 """
 
 from __future__ import annotations
@@ -75,6 +80,8 @@ class PeripheralBridge:
         self._connections: dict[int, Connection] = {}
         self._queues: dict[int, asyncio.Queue[tuple[int, bytes]]] = {}
         self._senders: dict[int, asyncio.Task[None]] = {}
+        self._ending: set[int] = set()   # handles whose disconnect has started
+        self.disconnects_requested = 0   # by the firmware (gap_disconnect that returned True)
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def start(self) -> int:
@@ -201,6 +208,10 @@ class PeripheralBridge:
         connection = self._connections.get(conn_handle)
         if connection is None:
             return False
+        if conn_handle in self._ending:
+            raise OSError(errno.EALREADY, "disconnect in progress")
+        self._ending.add(conn_handle)
+        self.disconnects_requested += 1
         task = asyncio.ensure_future(connection.disconnect())
         self._tasks.add(task)  # type: ignore[arg-type]
         task.add_done_callback(self._tasks.discard)  # type: ignore[arg-type]
@@ -218,20 +229,24 @@ class PeripheralBridge:
         self._senders[handle] = asyncio.create_task(self._send_notifications(connection))
         self.advertising.clear()
         connection.on(connection.EVENT_DISCONNECTION,
-                      lambda reason: self._on_disconnection(handle))
+                      lambda reason: self._on_disconnection(connection))
         connection.on(connection.EVENT_CONNECTION_ATT_MTU_UPDATE,
                       lambda: self._event(_IRQ_MTU_EXCHANGED, handle, connection.att_mtu))
         peer = connection.peer_address
         self._event(_IRQ_CENTRAL_CONNECT, handle, 1 if peer.is_random else 0,
                     bytes(peer.address_bytes[::-1]).hex())
 
-    def _on_disconnection(self, handle: int) -> None:
+    def _on_disconnection(self, connection: Connection) -> None:
+        handle = connection.handle
         self._connections.pop(handle, None)
+        self._ending.discard(handle)
         self._queues.pop(handle, None)
         sender = self._senders.pop(handle, None)
         if sender is not None:
             sender.cancel()
-        self._event(_IRQ_CENTRAL_DISCONNECT, handle, 1, "000000000000")
+        peer = connection.peer_address  # the event carries the central's address, as on hardware
+        self._event(_IRQ_CENTRAL_DISCONNECT, handle, 1 if peer.is_random else 0,
+                    bytes(peer.address_bytes[::-1]).hex())
 
     async def _send_notifications(self, connection: Connection) -> None:
         queue = self._queues[connection.handle]

@@ -178,6 +178,8 @@ class _Ble:
                    bytes(resp_data or b"").hex(), connectable)
 
     def gap_disconnect(self, conn_handle):
+        # As documented: False if the handle was not connected, True when the link starts to
+        # end (_IRQ_CENTRAL_DISCONNECT follows); OSError(EALREADY) while it is already ending.
         return self._call("disconnect", conn_handle)
 
     def gatts_read(self, value_handle):

@@ -1,0 +1,31 @@
+"""Event kinds: codes are part of the log format, and the pairing audit events fit a record."""
+
+from logic import events, records
+from logic.records import pack_event, unpack
+
+# The log format: a code once written to a clip's flash keeps its meaning for ever.
+FORMAT = (
+    ("REMINDER", 1), ("HEEDED", 2), ("SNOOZE", 3), ("BOOT", 4), ("TIME_SET", 5),
+    ("SETTING_CHANGED", 6), ("NOT_WORN", 7), ("CALIBRATION", 8), ("DROPPED", 9),
+    ("FAULT", 10), ("REMINDER_SUPPRESSED", 11), ("CLOCK_LINK", 12), ("PAIRED", 13),
+    ("FORGOTTEN", 14),
+)
+
+
+def test_codes_are_never_renumbered_and_each_has_one_name():
+    for name, code in FORMAT:
+        assert getattr(events, name) == code, name
+        assert events.NAMES[code] == name.lower()
+    assert sorted(events.NAMES) == [code for _, code in FORMAT]
+    assert len(set(events.NAMES.values())) == len(events.NAMES)
+    for code in events.NAMES:  # never MINUTE, IDLE or beyond the kind bits
+        assert records.MINUTE < code < records.IDLE
+
+
+def test_pairing_events_round_trip_with_any_host_prefix():
+    for kind, a, b in ((events.PAIRED, 0xA1B2, events.PAIRED_BLE),
+                       (events.PAIRED, 0xFFFF, events.PAIRED_USB),
+                       (events.FORGOTTEN, 0x0001, 3), (events.FORGOTTEN, 0, 0)):
+        data = pack_event(42, 1790000000, False, kind, a, b)
+        assert unpack(data) == (42, kind, 1790000000, False, (a, b))
+    assert events.PAIRED_USB != events.PAIRED_BLE
