@@ -80,9 +80,11 @@ def truth_per_second(labels: bytes | bytearray, rate_hz: int = hapt.RATE_HZ) -> 
     return truth
 
 
-def detector_seconds(samples: Sequence[int]) -> list[int]:
-    """The detector's state for each whole second of interleaved 25 Hz milli-g samples."""
-    detector = Detector(rate_hz=BOARD_RATE_HZ)
+def detector_seconds(samples: Sequence[int],
+                     make: Callable[[int], Detector] = Detector) -> list[int]:
+    """The detector's state for each whole second of interleaved 25 Hz milli-g samples.
+    ``make(rate_hz)`` builds the detector (a variant of it, for studies of its rules)."""
+    detector = make(BOARD_RATE_HZ)
     feed = detector.feed
     out = []
     for i in range(0, len(samples) - 2, 3):
@@ -207,6 +209,40 @@ def evaluate(folder: Path | str, seed: int = 0,
             score = result.per_subject[method].setdefault(experiment.user, Score())
             score.add(truth, predictions[method])
     return result
+
+
+@dataclass
+class BoardExperiment:
+    """One experiment as the detector sees it: mounted, resampled, with the truth per second."""
+
+    experiment: int
+    user: int
+    truth: list[int | None]
+    samples: Sequence[int]      # interleaved x, y, z at BOARD_RATE_HZ, integer milli-g
+
+
+def board_experiments(folder: Path | str, seed: int = 0) -> list[BoardExperiment]:
+    """Every experiment of a HAPT folder, mounted and resampled as ``evaluate`` does, so
+    that the detector (or variants of it) can be scored on them many times over."""
+    bouts = hapt.read_bouts(folder)
+    out = []
+    for experiment in hapt.find_experiments(folder):
+        rows = rotate(experiment.read_rows(), experiment_rotation(seed, experiment.experiment))
+        labels = hapt.sample_labels(bouts.get(experiment.experiment, []), len(rows))
+        out.append(BoardExperiment(experiment.experiment, experiment.user,
+                                   truth_per_second(labels),
+                                   to_board_samples(rows, hapt.RATE_HZ)))
+    return out
+
+
+def score_detector(experiments: Iterable[BoardExperiment],
+                   make: Callable[[int], Detector] = Detector) -> dict[int, Score]:
+    """The detector's score per subject on prepared experiments (as ``evaluate`` scores it)."""
+    per_subject: dict[int, Score] = {}
+    for experiment in experiments:
+        score = per_subject.setdefault(experiment.user, Score())
+        score.add(experiment.truth, detector_seconds(experiment.samples, make))
+    return per_subject
 
 
 def format_matrix(score: Score, indent: str = "  ") -> list[str]:
