@@ -263,3 +263,16 @@ def test_a_negative_demo_seed_is_one_line(capsys) -> None:
         cli.main(["demo", "--seed", "-5"])
     assert stop.value.code == 2
     assert "--seed: must be from 0" in capsys.readouterr().err
+
+
+def test_the_whole_app_runs_in_a_small_heap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                            ) -> None:
+    # A guard against the app's RAM growing: 160 KiB on the 64-bit unix port, compiling every
+    # module from source (it fails at 128 KiB today). A 32-bit board loading .mpy files needs
+    # less (hardware.md, "RAM").
+    from unsit import simulation
+
+    monkeypatch.setattr(simulation, "HEAPSIZE", "160K")
+    trace = tg.generate("stand 2m\nsit 62m\nwalk 3m")
+    result = simulate(trace.board_samples(), MONDAY_9, workdir=tmp_path)
+    assert len(result.reminders) == 1 and result.faults == 0 and result.boots == 1
