@@ -190,6 +190,7 @@ class BleService:
         try:
             while True:
                 message = await self.peripheral.receive(_WAIT_MS)
+                link = self.peripheral.link
                 # Let an unused window lapse now, before ticks_ms wraps (2**30 ms) onto it.
                 self.window.is_open(time.ticks_ms())
                 if message is None:
@@ -202,7 +203,7 @@ class BleService:
                 finally:
                     self._serving = False
                 try:
-                    await self.peripheral.send(reply)
+                    await self.peripheral.send(reply, link)
                 except LinkClosed:
                     continue  # the host went away; the peripheral is advertising again
                 if self._revoked():  # it made the clip forget its own key: end the session

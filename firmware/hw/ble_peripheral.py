@@ -90,10 +90,18 @@ class BlePeripheral:
         self._irq_connect = None
         self._irq_disconnect = False
         self._irq_rx = False
+        # Bumped by the IRQ handler at every connect and disconnect: a stack may give the next
+        # connection the same handle, so a handle alone cannot tell a sender its link is gone.
+        self._link = 0
         self._rx = None
         self._tx = None
         self._fast_until = None
         self.stats_notify_retries = 0
+
+    @property
+    def link(self):
+        """Which connection this is: changes at every connect and disconnect (see ``send``)."""
+        return self._link
 
     @property
     def connected(self):
@@ -139,7 +147,9 @@ class BlePeripheral:
         # Runs in IRQ/scheduler context: record and signal only.
         if event == _IRQ_CENTRAL_CONNECT:
             self._irq_connect = data[0]
+            self._link = (self._link + 1) & 0xFFFF
         elif event == _IRQ_CENTRAL_DISCONNECT:
+            self._link = (self._link + 1) & 0xFFFF
             if data[0] == self._irq_connect:  # came and went before run() saw it
                 self._irq_connect = None
             self._irq_disconnect = True
@@ -234,7 +244,7 @@ class BlePeripheral:
         reply, message = self._session.on_record(record, time.ticks_ms())
         if reply is not None:
             try:
-                await self._send_record(reply)
+                await self._send_record(reply, self._link)
             except LinkClosed:
                 return
         if self._session.closed:
@@ -258,17 +268,23 @@ class BlePeripheral:
                 return None
         return self._inbox.pop(0)
 
-    async def send(self, message):
-        """Seal ``message`` and notify it to the host; ``LinkClosed`` if the host is gone."""
-        if not self.authenticated:
+    async def send(self, message, link=None):
+        """Seal ``message`` and notify it to the host; ``LinkClosed`` if the host is gone.
+
+        ``link``: the ``link`` the request came on; a reply for a connection that has since
+        ended is never sealed into the next one's session.
+        """
+        if link is None:
+            link = self._link
+        if not self.authenticated or link != self._link:
             raise LinkClosed()
-        await self._send_record(self._session.seal(message))
+        await self._send_record(self._session.seal(message), link)
 
-    async def _send_record(self, record):
+    async def _send_record(self, record, link):
         async with self._send_lock:
-            await self._notify_all(record)
+            await self._notify_all(record, link)
 
-    async def _notify_all(self, record):
+    async def _notify_all(self, record, link):
         conn = self._conn
         data = memoryview(prefixed(record))
         chunk = self._mtu - _ATT_HEADER
@@ -277,7 +293,7 @@ class BlePeripheral:
             piece = data[pos:pos + chunk]
             waited = 0
             while True:
-                if self._conn != conn:
+                if self._conn != conn or self._link != link:
                     raise LinkClosed()
                 try:
                     self._ble.gatts_notify(conn, self._tx, piece)
