@@ -19,6 +19,8 @@ except ImportError:
     def const(x):
         return x
 
+from hw.i2c_regs import Registers, read_id
+
 _WHO_AM_I = const(0x0F)
 _CHIP_ID = const(0x33)
 _CTRL_REG1 = const(0x20)
@@ -66,13 +68,10 @@ _SENSITIVITY = {
 
 def probe(i2c, address):
     """True if a LIS3DH/LIS2DH12 answers at ``address`` (False on no answer or another chip)."""
-    try:
-        return i2c.readfrom_mem(address, _WHO_AM_I, 1)[0] == _CHIP_ID
-    except OSError:
-        return False
+    return read_id(i2c, address, _WHO_AM_I) == _CHIP_ID
 
 
-class LIS3DH:
+class LIS3DH(Registers):
     """The chip configured for ``rate_hz`` and ``range_g``, FIFO watermark ``watermark``.
 
     ``mode`` is ``"low_power"`` (8 bit, least current), ``"normal"`` (10 bit) or
@@ -92,9 +91,7 @@ class LIS3DH:
             raise ValueError("LIS3DH mode must be low_power, normal or high_res")
         if not 1 <= watermark < _FIFO_DEPTH:
             raise ValueError("LIS3DH watermark must be 1..31 samples")
-        self._i2c = i2c
-        self._address = address
-        self._reg = bytearray(1)
+        Registers.__init__(self, i2c, address)
         chip = i2c.readfrom_mem(address, _WHO_AM_I, 1)[0]
         if chip != _CHIP_ID:
             raise OSError("no LIS3DH at 0x%02x (WHO_AM_I 0x%02x)" % (address, chip))
@@ -111,14 +108,6 @@ class LIS3DH:
         self._block = bytearray(6 * watermark)
         self._one = bytearray(6)
         self._configure(RATES[rate_hz], fs, tap)
-
-    def _write(self, reg, value):
-        self._reg[0] = value
-        self._i2c.writeto_mem(self._address, reg, self._reg)
-
-    def _read(self, reg):
-        self._i2c.readfrom_mem_into(self._address, reg, self._reg)
-        return self._reg[0]
 
     def _configure(self, odr, fs, tap):
         self._write(_CTRL_REG1, 0)  # power down while configuring

@@ -24,6 +24,8 @@ except ImportError:
     def const(x):
         return x
 
+from hw.i2c_regs import Registers, read_id
+
 _INT1_CTRL = const(0x0D)
 _WHO_AM_I = const(0x0F)
 _CTRL1_XL = const(0x10)
@@ -71,13 +73,10 @@ RANGES = {2: (0, 61), 4: (2, 122), 8: (3, 244), 16: (1, 488)}  # FS_XL code, mg/
 
 def probe(i2c, address):
     """True if one of the supported LSM6DS chips answers at ``address``."""
-    try:
-        return i2c.readfrom_mem(address, _WHO_AM_I, 1)[0] in CHIPS
-    except OSError:
-        return False
+    return read_id(i2c, address, _WHO_AM_I) in CHIPS
 
 
-class LSM6DS:
+class LSM6DS(Registers):
     """Any of the three chips, told apart by WHO_AM_I; ``watermark`` in samples (1..100)."""
 
     def __init__(self, i2c, address=0x6A, rate_hz=25, range_g=2, watermark=25,
@@ -88,9 +87,7 @@ class LSM6DS:
             raise ValueError("LSM6DS range must be 2, 4, 8 or 16 g")
         if not 1 <= watermark <= 100:
             raise ValueError("LSM6DS watermark must be 1..100 samples")
-        self._i2c = i2c
-        self._address = address
-        self._reg = bytearray(1)
+        Registers.__init__(self, i2c, address)
         self._status = bytearray(2)
         chip = i2c.readfrom_mem(address, _WHO_AM_I, 1)[0]
         if chip not in CHIPS:
@@ -112,14 +109,6 @@ class LSM6DS:
         self._block = bytearray(self._frame * watermark)
         self._one = bytearray(self._frame)
         self._configure(chip, odr, fs, tap)
-
-    def _write(self, reg, value):
-        self._reg[0] = value
-        self._i2c.writeto_mem(self._address, reg, self._reg)
-
-    def _read(self, reg):
-        self._i2c.readfrom_mem_into(self._address, reg, self._reg)
-        return self._reg[0]
 
     def _configure(self, chip, odr, fs, tap):
         self._write(_CTRL1_XL, 0)

@@ -22,6 +22,8 @@ except ImportError:
     def const(x):
         return x
 
+from hw.i2c_regs import Registers, read_id
+
 _SMPLRT_DIV = const(0x19)
 _CONFIG = const(0x1A)
 _ACCEL_CONFIG = const(0x1C)
@@ -58,13 +60,10 @@ RANGES = {2: 0, 4: 1, 8: 2, 16: 3}
 
 def probe(i2c, address):
     """True if an MPU6886 or MPU6050 answers at ``address``."""
-    try:
-        return i2c.readfrom_mem(address, _WHO_AM_I, 1)[0] in CHIPS
-    except OSError:
-        return False
+    return read_id(i2c, address, _WHO_AM_I) in CHIPS
 
 
-class MPU6886:
+class MPU6886(Registers):
     """Either chip, told apart by WHO_AM_I, configured for ``rate_hz`` and ``range_g``.
 
     ``rate_hz`` must divide 1000 (4..1000 Hz). ``low_power`` selects the MPU6886's
@@ -77,9 +76,7 @@ class MPU6886:
             raise ValueError("MPU6886 rate must divide 1000 Hz (4..1000)")
         if range_g not in RANGES:
             raise ValueError("MPU6886 range must be 2, 4, 8 or 16 g")
-        self._i2c = i2c
-        self._address = address
-        self._reg = bytearray(1)
+        Registers.__init__(self, i2c, address)
         self._count = bytearray(2)
         chip = i2c.readfrom_mem(address, _WHO_AM_I, 1)[0]
         if chip not in CHIPS:
@@ -103,14 +100,6 @@ class MPU6886:
         self._block = bytearray(self._frame * watermark)
         self._one = bytearray(self._frame)
         self._configure(fs, chip)
-
-    def _write(self, reg, value):
-        self._reg[0] = value
-        self._i2c.writeto_mem(self._address, reg, self._reg)
-
-    def _read(self, reg):
-        self._i2c.readfrom_mem_into(self._address, reg, self._reg)
-        return self._reg[0]
 
     def _configure(self, fs, chip):
         self._write(_PWR_MGMT_1, _CLOCK_AUTO)  # wake from sleep
