@@ -343,20 +343,21 @@ def main() -> int:
                        ("upright-from-walking", "'first held posture is upright' off")):
         b, w, lr = figures(scores(got[("rule", rule)]))
         print(f"   {text:<44} {b:.3f} / {w:.3f} / {lr:.3f}")
+    def merged(scenario: str, maker: str) -> Score:
+        total = Score()
+        for score in scores(got[("scenario", scenario, maker)]).values():
+            total.merge(score)
+        return total
+
     print("   clip put on while seated (each experiment from its first sitting second):")
     for maker in ("detector", "upright-from-walking"):
-        total = Score()
-        for score in scores(got[("scenario", "seated", maker)]).values():
-            total.merge(score)
+        total = merged("seated", maker)
         sit = total.matrix[0]
         print(f"     {maker:<22} BA {total.balanced_accuracy():.3f}, sitting recall "
               f"{sit[states.SITTING] / sum(sit):.3f}, LR {total.lying_recall():.3f}")
     print("   standing still right after getting up from lying (spliced from each experiment):")
     for maker in ("detector", "no-out-of-bed"):
-        total = Score()
-        for score in scores(got[("scenario", "lying", maker)]).values():
-            total.merge(score)
-        stand = total.matrix[1]
+        stand = merged("lying", maker).matrix[1]
         print(f"     {maker:<22} {sum(stand)} standing seconds, called sitting "
               f"{stand[states.SITTING] / sum(stand):.3f}")
     print()

@@ -105,8 +105,7 @@ class LIS3DH(Registers):
         sensitivities, self._shift = _SENSITIVITY[mode]
         fs = RANGES[range_g]
         self._mg_per_digit = sensitivities[fs]
-        self._block = bytearray(6 * watermark)
-        self._one = bytearray(6)
+        self._fifo_buffers(6, watermark)
         self._configure(RATES[rate_hz], fs, tap)
 
     def _configure(self, odr, fs, tap):
@@ -144,18 +143,7 @@ class LIS3DH(Registers):
             waiting = _FIFO_DEPTH
         else:
             waiting = src & 0x1F
-        wanted = min(waiting, len(buf) // 3)
-        done = 0
-        block = self.watermark
-        while done < wanted:
-            if wanted - done >= block:
-                raw, count = self._block, block
-            else:
-                raw, count = self._one, 1
-            self._i2c.readfrom_mem_into(self._address, _OUT_X_L | _AUTO_INCREMENT, raw)
-            self._convert(raw, count, buf, done * 3)
-            done += count
-        return done
+        return self._drain(_OUT_X_L | _AUTO_INCREMENT, min(waiting, len(buf) // 3), buf)
 
     def _convert(self, raw, count, buf, at):
         shift = self._shift
@@ -165,6 +153,7 @@ class LIS3DH(Registers):
             if value & 0x8000:
                 value -= 0x10000
             buf[at + i] = (value >> shift) * scale
+        return at + 3 * count
 
     def taps(self):
         """Double clicks latched since the last call (0 or 1: the chip latches one)."""

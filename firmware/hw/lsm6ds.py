@@ -106,8 +106,7 @@ class LSM6DS(Registers):
         odr, self._drop = RATES[rate_hz]
         fs, self._mg_x1000 = RANGES[range_g]
         self._phase = 0
-        self._block = bytearray(self._frame * watermark)
-        self._one = bytearray(self._frame)
+        self._fifo_buffers(self._frame, watermark)
         self._configure(chip, odr, fs, tap)
 
     def _configure(self, chip, odr, fs, tap):
@@ -160,19 +159,7 @@ class LSM6DS(Registers):
 
     def read_into(self, buf):
         """Move up to ``len(buf) // 3`` samples into ``buf`` (x, y, z milli-g); the count."""
-        wanted = min(self.available(), len(buf) // 3)
-        done = 0
-        written = 0
-        block = self.watermark
-        while done < wanted:
-            if wanted - done >= block:
-                raw, count = self._block, block
-            else:
-                raw, count = self._one, 1
-            self._i2c.readfrom_mem_into(self._address, self._out, raw)
-            written = self._convert(raw, count, buf, written)
-            done += count
-        return written // 3
+        return self._drain(self._out, min(self.available(), len(buf) // 3), buf)
 
     def _convert(self, raw, count, buf, at):
         scale = self._mg_x1000

@@ -97,8 +97,7 @@ class MPU6886(Registers):
         self.overruns = 0
         fs = RANGES[range_g]
         self._shift = 14 - fs  # 16384 >> fs LSB per g
-        self._block = bytearray(self._frame * watermark)
-        self._one = bytearray(self._frame)
+        self._fifo_buffers(self._frame, watermark)
         self._configure(fs, chip)
 
     def _configure(self, fs, chip):
@@ -140,18 +139,7 @@ class MPU6886(Registers):
             self.overruns += 1
             self._write(_USER_CTRL, _FIFO_ENABLE | _FIFO_RESET)
             return 0
-        wanted = min(self.available(), len(buf) // 3)
-        done = 0
-        block = self.watermark
-        while done < wanted:
-            if wanted - done >= block:
-                raw, count = self._block, block
-            else:
-                raw, count = self._one, 1
-            self._i2c.readfrom_mem_into(self._address, _FIFO_R_W, raw)
-            self._convert(raw, count, buf, done * 3)
-            done += count
-        return done
+        return self._drain(_FIFO_R_W, min(self.available(), len(buf) // 3), buf)
 
     def _convert(self, raw, count, buf, at):
         shift = self._shift
@@ -164,6 +152,7 @@ class MPU6886(Registers):
                 if value & 0x8000:
                     value -= 0x10000
                 buf[at + 3 * n + axis] = (value * 1000 + half) >> shift
+        return at + 3 * count
 
     def taps(self):
         """No tap engine on these chips."""

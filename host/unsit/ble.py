@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +35,7 @@ from unsit.aes_block import aes_ecb
 from unsit.errors import UnsitError
 from unsit.keys import KeyRing, PairedDevice
 from unsit.ports import find_device_port
-from unsit.transport import LinkLost, LinkTimeout, Transport, TransportError
+from unsit.transport import LinkLost, Transport, TransportError, next_message
 from unsit_firmware.logic import ble_ids, protocol, secure_session
 from unsit_firmware.logic.record_stream import RecordAssembler, prefixed
 
@@ -204,13 +203,7 @@ class RecordLink:
         self.bytes_out += len(data)
 
     async def receive(self, timeout: float) -> bytes:
-        try:
-            item = await asyncio.wait_for(self._records.get(), timeout)
-        except TimeoutError:
-            raise LinkTimeout(f"no answer from {self.description} within {timeout:g} s") from None
-        if isinstance(item, BaseException):
-            raise item
-        return item
+        return await next_message(self._records, timeout, self.description)
 
 
 WINDOW_HINT = ("switch the clip off and on, or hold its button for 3 s, then pair within a "
@@ -313,31 +306,17 @@ async def sync_ble(name_or_id: str | None, db: Path | str | None,
     A link lost mid-transfer (the wearer walked out of range) is found and connected again
     for up to ``reconnect_s`` seconds, and the sync resumes at the stored cursor.
     """
-    from unsit.store import open_store
-    from unsit.sync import sync_device
+    from unsit.sync import sync_resuming
 
-    keyring = KeyRing() if keyring is None else keyring
-    store = open_store(db)
-    earlier: SyncReport | None = None
-    lost_at: float | None = None
-    try:
-        while True:
-            try:
-                transport = await connect(name_or_id, keyring, scan_s)
-                async with transport as link:
-                    return await sync_device(link, store, progress=progress, earlier=earlier,
-                                             **options)  # type: ignore[arg-type]
-            except (LinkLost, DeviceNotFound) as error:
-                if isinstance(error, LinkLost):
-                    earlier = getattr(error, "partial", None) or earlier
-                    if lost_at is None:
-                        lost_at = time.monotonic()
-                        if say is not None:
-                            say(f"{error}; looking for it for up to {reconnect_s:g} s")
-                if lost_at is None or time.monotonic() - lost_at >= reconnect_s:
-                    raise
-    finally:
-        store.close()
+    ring = KeyRing() if keyring is None else keyring
+
+    async def open_link() -> Transport:
+        return await connect(name_or_id, ring, scan_s)
+
+    return await sync_resuming(
+        open_link, db, (DeviceNotFound,),
+        lambda error: f"{error}; looking for it for up to {reconnect_s:g} s",
+        progress=progress, reconnect_s=reconnect_s, pause_s=0.0, say=say, **options)
 
 
 async def sync_auto(name_or_id: str | None, db: Path | str | None,

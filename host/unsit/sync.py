@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -214,6 +214,56 @@ def _summarise(store: Store, report: SyncReport) -> None:
     report.estimated = store.estimated_count(device, lo, hi)
 
 
+async def sync_resuming(
+    open_link: Callable[[], Awaitable[Transport]],
+    db: Path | str | None,
+    unreachable: tuple[type[Exception], ...],
+    waiting: Callable[[Exception], str],
+    progress: Progress | None = None,
+    reconnect_s: float = RECONNECT_S,
+    pause_s: float = RECONNECT_PAUSE_S,
+    say: Callable[[str], None] | None = None,
+    **options: object,
+) -> SyncReport:
+    """One sync into the store ``db`` over the link ``open_link()`` gives, resumed when lost.
+
+    When the link is lost mid-sync, it is opened again for up to ``reconnect_s`` seconds
+    (``pause_s`` apart) and the sync resumes at the stored cursor; ``say`` hears
+    ``waiting(error)`` once. ``unreachable`` are the errors of ``open_link`` that mean "not
+    there (yet)": raised at once before any loss, retried after one.
+    """
+    store = open_store(db)
+    earlier: SyncReport | None = None
+    lost_at: float | None = None
+    try:
+        while True:
+            try:
+                link = await open_link()
+            except unreachable:
+                if lost_at is None or time.monotonic() - lost_at >= reconnect_s:
+                    raise
+                await asyncio.sleep(pause_s)  # not back yet
+                continue
+            try:
+                async with link:
+                    return await sync_device(link, store, progress=progress, earlier=earlier,
+                                             **options)  # type: ignore[arg-type]
+            except TransportError as error:
+                if lost_at is None and not isinstance(error, LinkLost):
+                    raise
+                if isinstance(error, LinkLost):
+                    earlier = getattr(error, "partial", None) or earlier
+                    if lost_at is None:
+                        lost_at = time.monotonic()
+                        if say is not None:
+                            say(waiting(error))
+                if time.monotonic() - lost_at >= reconnect_s:  # type: ignore[operator]
+                    raise
+                await asyncio.sleep(pause_s)
+    finally:
+        store.close()
+
+
 async def sync_serial(
     port: str | None,
     db: Path | str | None,
@@ -228,33 +278,11 @@ async def sync_serial(
     port is opened again for up to ``reconnect_s`` seconds and the sync resumes at the
     stored cursor; ``say`` hears about it.
     """
-    store = open_store(db)
-    earlier: SyncReport | None = None
-    lost_at: float | None = None
-    try:
-        while True:
-            try:
-                path = find_device_port() if port is None else port
-            except UnsitError:
-                if lost_at is None or time.monotonic() - lost_at >= reconnect_s:
-                    raise
-                await asyncio.sleep(RECONNECT_PAUSE_S)  # the port has not come back yet
-                continue
-            try:
-                async with SerialTransport(path) as link:
-                    return await sync_device(link, store, progress=progress, earlier=earlier,
-                                             **options)  # type: ignore[arg-type]
-            except TransportError as error:
-                if lost_at is None and not isinstance(error, LinkLost):
-                    raise
-                if isinstance(error, LinkLost):
-                    earlier = getattr(error, "partial", None) or earlier
-                    if lost_at is None:
-                        lost_at = time.monotonic()
-                        if say is not None:
-                            say(f"{error} Waiting up to {reconnect_s:g} s for it to come back.")
-                if time.monotonic() - lost_at >= reconnect_s:  # type: ignore[operator]
-                    raise
-                await asyncio.sleep(RECONNECT_PAUSE_S)
-    finally:
-        store.close()
+    async def open_link() -> Transport:
+        return SerialTransport(find_device_port() if port is None else port)
+
+    return await sync_resuming(
+        open_link, db, (UnsitError,),
+        lambda error: f"{error} Waiting up to {reconnect_s:g} s for it to come back.",
+        progress=progress, reconnect_s=reconnect_s, say=say,
+        **options)  # type: ignore[arg-type]

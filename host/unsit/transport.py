@@ -46,6 +46,19 @@ class LinkLost(TransportError):
     """The port or connection went away (cable pulled, device reset, port closed)."""
 
 
+async def next_message(queue: asyncio.Queue[bytes | BaseException], timeout: float,
+                       source: str) -> bytes:
+    """The next message a link's reader queued, or the error it queued instead; a
+    :class:`LinkTimeout` naming ``source`` when none comes within ``timeout`` seconds."""
+    try:
+        item = await asyncio.wait_for(queue.get(), timeout)
+    except TimeoutError:
+        raise LinkTimeout(f"no answer from {source} within {timeout:g} s") from None
+    if isinstance(item, BaseException):
+        raise item
+    return item
+
+
 class Transport(ABC):
     """One open link to one device, carrying whole protocol messages."""
 
@@ -165,13 +178,7 @@ class SerialTransport(Transport):
 
     async def _next(self, timeout: float) -> bytes:
         assert self._frames is not None
-        try:
-            reply = await asyncio.wait_for(self._frames.get(), timeout)
-        except TimeoutError:
-            raise LinkTimeout(f"no answer from {self.port} within {timeout:g} s") from None
-        if isinstance(reply, BaseException):
-            raise reply
-        return reply
+        return await next_message(self._frames, timeout, self.port)
 
     def _write(self, data: bytes) -> None:
         assert self._serial is not None
