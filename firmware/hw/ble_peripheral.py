@@ -213,6 +213,12 @@ class BlePeripheral:
 
     def _drop(self):
         """A connection ended: free its state and advertise again."""
+        if self._rx is not None:
+            # What the old host wrote but was never read stays in the characteristic's
+            # buffer (it is the characteristic's, not the connection's): drop it before the
+            # next host can connect, or it would be taken as the start of that host's first
+            # record.
+            self._ble.gatts_read(self._rx)
         self._conn = None
         self._mtu = _DEFAULT_MTU
         self._session.reset()

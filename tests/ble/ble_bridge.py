@@ -100,6 +100,13 @@ class PeripheralBridge:
             self._server.close()
         await self.device.power_off()
 
+    def write_unread(self, data: bytes) -> None:
+        """Bytes a host wrote to the append-mode characteristic that the firmware has not read
+        yet and has heard nothing of (a write racing a disconnect): as on NimBLE, the buffer
+        belongs to the characteristic, not to the connection."""
+        (handle,) = [h for h, append in self._append.items() if append]
+        self._values[handle] = self._values.get(handle, bytearray()) + data
+
     async def drop_link(self) -> None:
         """Cut every connection from the peripheral side, like a radio going out of range."""
         for connection in list(self._connections.values()):

@@ -150,6 +150,20 @@ async def test_link_drop_mid_transfer_then_clean_reconnect(ble_world: BleWorld) 
     assert ble_world.firmware_alive()
 
 
+async def test_bytes_an_old_host_left_unread_do_not_reach_the_next_session(
+        ble_world: BleWorld) -> None:
+    bridge = await ble_world.start_firmware(window_ms=60_000)
+    keyring, _ = await pair(ble_world)
+    async with await ble.connect(None, keyring, timeout=5) as link:
+        assert await link.request(b"before", timeout=5) == b"echo:before"
+        bridge.write_unread(b"\x40\x01stale")  # the start of a record, then the link drops
+        await bridge.drop_link()
+    await asyncio.wait_for(bridge.advertising.wait(), 5)
+    async with await ble.connect(None, keyring, timeout=5) as again:
+        assert await again.request(b"after", timeout=5) == b"echo:after"
+    assert ble_world.firmware_alive()
+
+
 async def test_a_silent_host_is_dropped_after_the_handshake_time(ble_world: BleWorld) -> None:
     bridge = await ble_world.start_firmware(handshake_ms=300)
     link = ble.RecordLink(bridge.device.random_address.to_string(False), NAME)
