@@ -18,6 +18,8 @@ BODY_DECODERS = (
     protocol.unpack_info, protocol.unpack_set_time, protocol.unpack_read, protocol.unpack_ack,
     protocol.unpack_settings, protocol.unpack_setting, protocol.unpack_range_error,
     protocol.unpack_status,
+    protocol.unpack_buzz,
+    protocol.unpack_buzz_request,
 )
 
 
@@ -90,6 +92,7 @@ class _Clock:
 
 class _Board:
     device_id = "00c0ffee"
+    name = "fuzz board"
 
     def battery_mv(self) -> int | None:
         return None
@@ -101,7 +104,7 @@ class _Board:
 REQUESTS = st.one_of(
     st.binary(max_size=40),
     st.builds(lambda cmd, tag, body: bytes((cmd, tag)) + body,
-              st.integers(0, 9), st.integers(0, 255), st.binary(max_size=12)),
+              st.integers(0, 12), st.integers(0, 255), st.binary(max_size=12)),
 )
 
 
@@ -127,6 +130,9 @@ def test_device_handler_answers_every_request_without_raising(
 
         def status(self) -> tuple[int, int, int]:
             return 0, 0, 0
+
+        def feel(self, pattern: int) -> None:
+            pass
 
     service = Service(Device(), _Sink())
     answer = bytes(service.handle(payload))

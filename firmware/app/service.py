@@ -14,8 +14,10 @@ The device object (``app.device.Device`` on the clip) provides:
 
 - ``log``: the ``logic.flashlog.FlashLog``; ``settings``: ``logic.settings.Settings``;
 - ``clock``: ``ticks_ms()``, ``time()`` (UTC or None), ``set_time(utc_s)``;
-- ``board``: ``device_id`` (8 hex chars), ``battery_mv()`` (or None), ``charging()``;
+- ``board``: ``device_id`` (8 hex chars), ``name`` (the board profile), ``battery_mv()`` (or
+  None), ``charging()``;
 - ``status()`` -> ``(state, minutes_sat, snooze_min_left)`` for STATUS;
+- ``feel(pattern)``: play a ``logic.patterns`` pattern soon (BUZZ);
 - optionally ``firmware_version`` (major, minor, patch) and ``settings_changed(setting_id)``
   (called after SET_SETTING or SET_TIME changed a setting, e.g. to save it);
 - optionally ``ble`` (``app.ble_service.BleService``), which holds the pairing keys: PAIR,
@@ -35,9 +37,11 @@ decoder (it fails the CRC at the next 0x00).
 """
 
 import asyncio
+import sys
 
-from logic import events, frame, protocol
+from logic import events, frame, patterns, protocol
 from logic.records import SIZE
+from logic.localtime import clock_is_set, day_allowed, is_quiet
 from logic.settings import SCHEMA, entry_by_id
 
 try:
@@ -130,6 +134,9 @@ class Service:
         self._out = bytearray(frame.max_encoded_size(_RESPONSE_MAX))
         self.requests = 0
         self.faults = 0
+        # where the log stood when this service started: STATUS reports the rate since then
+        self._from_seq = device.log.next_seq
+        self._from_ms = device.clock.ticks_ms()
         self.lost_writes = 0
         self.last_error = None
 
@@ -195,13 +202,11 @@ class Service:
             if cmd == protocol.GET_SETTINGS:
                 return self._get_settings(tag, body)
             if cmd == protocol.SET_SETTING:
-                return self._set_setting(tag, body)
+                return self._set_setting(tag, body, peer)
             if cmd == protocol.STATUS:
-                if len(body):
-                    raise protocol.ProtocolError(protocol.MALFORMED)
-                state, sat, snooze = self.device.status()
-                return protocol.pack_response(cmd, tag, protocol.OK,
-                                              protocol.pack_status(state, sat, snooze))
+                return self._status(tag, body)
+            if cmd == protocol.BUZZ:
+                return self._buzz(tag, body)
             if cmd == protocol.PAIR:
                 return self._pair(tag, body, peer)
             if cmd == protocol.FORGET:
@@ -297,19 +302,64 @@ class Service:
         return protocol.pack_response(protocol.GET_SETTINGS, tag, protocol.OK,
                                       protocol.pack_settings(pairs))
 
-    def _set_setting(self, tag, body):
+    def _set_setting(self, tag, body, peer):
         setting_id, value = protocol.unpack_set_setting_request(body)
         entry = self._entry(setting_id)
         if value < entry[3] or value > entry[4]:
             return protocol.pack_response(protocol.SET_SETTING, tag, protocol.OUT_OF_RANGE,
                                           protocol.pack_range_error(entry[3], entry[4]))
         device = self.device
-        if device.settings.get(entry[1]) != value:
+        old = device.settings.get(entry[1])
+        if old != value:
             device.settings.set(entry[1], value)
+            how = events.CHANGED_USB if peer is None else events.CHANGED_BLE
+            device.log.append_event(events.SETTING_WAS, setting_id | how << 8, old & 0xFFFF)
             device.log.append_event(events.SETTING_CHANGED, setting_id, value & 0xFFFF)
             self._changed(setting_id)
         return protocol.pack_response(protocol.SET_SETTING, tag, protocol.OK,
                                       protocol.pack_setting(setting_id, value))
+
+    def _status(self, tag, body):
+        if len(body):
+            raise protocol.ProtocolError(protocol.MALFORMED)
+        device = self.device
+        board = device.board
+        settings = device.settings
+        log = device.log
+        state, sat, snooze = device.status()
+        flags = protocol.STATUS_CHARGING if board.charging() else 0
+        if not settings.get("enabled"):
+            flags |= protocol.STATUS_REMINDERS_OFF
+        now = device.clock.time()
+        if now is not None and clock_is_set(now):
+            flags |= protocol.STATUS_CLOCK_SET
+            offset = settings.get("utc_offset_min")
+            if is_quiet(now, offset, settings.get("quiet_start_min"),
+                        settings.get("quiet_end_min")):
+                flags |= protocol.STATUS_QUIET
+            if not day_allowed(now, offset, settings.get("weekday_mask")):
+                flags |= protocol.STATUS_DAY_OFF
+        ble = getattr(device, "ble", None)
+        over_ms = device.clock.ticks_ms() - self._from_ms
+        impl = sys.implementation
+        runtime = "%s %d.%d.%d" % ((impl.name,) + tuple(impl.version[:3]))
+        stored = log.stored_seq
+        body = protocol.pack_status(state, sat, snooze) + protocol.pack_status_extra(
+            flags, board.battery_mv(), stored - log.first_seq, log.kept_records,
+            max(0, stored - 1 - log.acked), log.next_seq - self._from_seq,
+            over_ms // 1000 if over_ms > 0 else 0,
+            None if ble is None else ble.key_count(), board.name, runtime)
+        return protocol.pack_response(protocol.STATUS, tag, protocol.OK, body)
+
+    def _buzz(self, tag, body):
+        pattern = protocol.unpack_buzz_request(body)
+        if pattern < 1 or pattern >= patterns.COUNT:
+            return protocol.pack_response(protocol.BUZZ, tag, protocol.OUT_OF_RANGE,
+                                          protocol.pack_range_error(1, patterns.COUNT - 1))
+        device = self.device
+        device.feel(pattern)
+        return protocol.pack_response(protocol.BUZZ, tag, protocol.OK, protocol.pack_buzz(
+            pattern, device.settings.get("motor_percent"), patterns.duration_ms(pattern)))
 
     def _entry(self, setting_id):
         try:

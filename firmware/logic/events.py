@@ -31,6 +31,9 @@ CLOCK_LINK = const(12)
 # "%04x" % a is the start of the host id as `unsit` prints it (keys.json).
 PAIRED = const(13)          # a: host id prefix, b: how (PAIRED_USB, PAIRED_BLE)
 FORGOTTEN = const(14)       # a: host id prefix, or 0 when every key went, b: keys left
+# Written just before the SETTING_CHANGED of the same change, so a change reads old -> new:
+# a: setting id | how << 8 (CHANGED_USB, CHANGED_BLE), b: the old value (16-bit two's complement)
+SETTING_WAS = const(15)
 
 RESET_POWER_ON = const(1)
 RESET_HARD = const(2)
@@ -45,6 +48,9 @@ SUPPRESSED_CHARGING = const(4)
 
 PAIRED_USB = const(1)
 PAIRED_BLE = const(2)
+
+CHANGED_USB = const(1)
+CHANGED_BLE = const(2)
 
 NAMES = {
     REMINDER: "reminder",
@@ -61,4 +67,5 @@ NAMES = {
     CLOCK_LINK: "clock_link",
     PAIRED: "paired",
     FORGOTTEN: "forgotten",
+    SETTING_WAS: "setting_was",
 }

@@ -126,6 +126,11 @@ class FlashLog:
         """Records below this number are on flash (readable); the rest wait in RAM."""
         return self.next_seq - self._n
 
+    @property
+    def kept_records(self):
+        """How many records the log always keeps: its budget less the segment it drops."""
+        return (self._max_segments - 1) * self._seg_records
+
     def ack(self, seq):
         """The host has stored every record up to ``seq``; returns the acknowledged level.
 

@@ -23,7 +23,7 @@ except ImportError:
     def const(x):
         return x
 
-VERSION = const(1)
+VERSION = const(2)
 
 # Commands (request codes); the response code is cmd | RESPONSE.
 HELLO = const(0x01)         # since 1: info about the device and its log
@@ -36,11 +36,13 @@ STATUS = const(0x07)        # since 1: live state, minutes sat, snooze left
 PAIR = const(0x08)          # since 1: pair a host over USB (body: a secure_session PAIR record)
 FORGET = const(0x09)        # since 1: drop one host's pairing key (over BLE: only the host's own)
 FORGET_ALL = const(0x0A)    # since 1: drop every host's key, a factory reset (USB only)
+BUZZ = const(0x0B)          # since 2: play a vibration pattern now (body: pattern id)
 RESPONSE = const(0x80)
 BAD_REQUEST = const(0xFF)   # the response code when the request had no readable cmd
 
 SINCE = {HELLO: 1, SET_TIME: 1, READ: 1, ACK: 1, GET_SETTINGS: 1, SET_SETTING: 1, STATUS: 1,
-         PAIR: 1, FORGET: 1, FORGET_ALL: 1}
+         PAIR: 1, FORGET: 1, FORGET_ALL: 1, BUZZ: 2}
+
 
 # Status / error codes.
 OK = const(0)
@@ -83,7 +85,22 @@ INFO_CLOCK_SET = const(0x02)
 
 READ_HEADER = "<IBI"          # start, count, next
 READ_HEADER_SIZE = const(9)
-STATUS_FORMAT = "<BHH"        # state, minutes sat, snooze minutes left
+STATUS_FORMAT = "<BHH"        # state, minutes sat, snooze minutes left (version 1)
+STATUS_V1_SIZE = const(5)
+# Appended in version 2: flags, battery_mv, log_records, log_capacity, unsynced, appended,
+# over_s, paired; then two short texts (length u8, ASCII): the board, the runtime.
+STATUS_EXTRA = "<BHIIIIIB"
+STATUS_EXTRA_SIZE = const(24)
+STATUS_FIELDS = ("flags", "battery_mv", "log_records", "log_capacity", "unsynced",
+                 "appended", "over_s", "paired")
+STATUS_CHARGING = const(0x01)      # STATUS flags bits
+STATUS_CLOCK_SET = const(0x02)
+STATUS_REMINDERS_OFF = const(0x04)  # the wearer turned reminders off (setting "enabled" 0)
+STATUS_QUIET = const(0x08)         # inside quiet hours now
+STATUS_DAY_OFF = const(0x10)       # today is not one of the reminder days
+NO_BLUETOOTH = const(0xFF)         # STATUS paired: the firmware has no Bluetooth
+TEXT_MAX = const(32)               # a STATUS text is cut to this many bytes
+BUZZ_FORMAT = "<BBH"               # pattern, motor_percent, duration_ms
 SETTING_FORMAT = "<Bi"        # id, value
 HOST_ID_SIZE = const(8)       # a paired host's id (logic/pairing.py), in FORGET
 
@@ -352,15 +369,81 @@ def status_request(tag):
 
 
 def pack_status(state, minutes_sat, snooze_min_left):
+    """The version 1 part of the STATUS body."""
     return struct.pack(STATUS_FORMAT, state, min(minutes_sat, 0xFFFF),
                        min(snooze_min_left, 0xFFFF))
 
 
+def _text(value):
+    data = value.encode() if isinstance(value, str) else bytes(value)
+    data = data[:TEXT_MAX]
+    return bytes((len(data),)) + data
+
+
+def pack_status_extra(flags, battery_mv, log_records, log_capacity, unsynced, appended,
+                      over_s, paired, board, runtime):
+    """What version 2 appends to the STATUS body (docs/protocol.md, "STATUS")."""
+    if paired is None:
+        paired = NO_BLUETOOTH
+    return struct.pack(STATUS_EXTRA, flags & 0xFF, min(battery_mv or 0, 0xFFFF),
+                       log_records, log_capacity, unsynced, appended & 0xFFFFFFFF,
+                       over_s & 0xFFFFFFFF, min(paired, NO_BLUETOOTH)) + _text(board) + \
+        _text(runtime)
+
+
+def _unpack_text(body, at):
+    _at_least(body, at + 1)
+    end = at + 1 + body[at]
+    _at_least(body, end)
+    try:
+        return bytes(body[at + 1:end]).decode(), end
+    except UnicodeError:
+        raise ProtocolError(MALFORMED, "text is not UTF-8")
+
+
 def unpack_status(body):
-    """``{"state", "minutes_sat", "snooze_min_left"}``."""
-    _at_least(body, 5)
+    """``{"state", "minutes_sat", "snooze_min_left"}``, and from a version 2 device also the
+    STATUS_FIELDS, ``board`` and ``runtime`` (``battery_mv`` None when unknown, ``paired``
+    None without Bluetooth)."""
+    _at_least(body, STATUS_V1_SIZE)
     state, sat, snooze = struct.unpack_from(STATUS_FORMAT, body, 0)
-    return {"state": state, "minutes_sat": sat, "snooze_min_left": snooze}
+    status = {"state": state, "minutes_sat": sat, "snooze_min_left": snooze}
+    if len(body) == STATUS_V1_SIZE:
+        return status
+    _at_least(body, STATUS_V1_SIZE + STATUS_EXTRA_SIZE)
+    values = struct.unpack_from(STATUS_EXTRA, body, STATUS_V1_SIZE)
+    for i in range(len(STATUS_FIELDS)):
+        status[STATUS_FIELDS[i]] = values[i]
+    if status["battery_mv"] == 0:
+        status["battery_mv"] = None
+    if status["paired"] == NO_BLUETOOTH:
+        status["paired"] = None
+    status["board"], at = _unpack_text(body, STATUS_V1_SIZE + STATUS_EXTRA_SIZE)
+    status["runtime"], at = _unpack_text(body, at)
+    return status
+
+
+# --- BUZZ ------------------------------------------------------------------------------
+
+def buzz_request(tag, pattern):
+    return pack_request(BUZZ, tag, bytes((pattern,)))
+
+
+def unpack_buzz_request(body):
+    """The pattern id asked for (range-checked by the device against logic.patterns)."""
+    _need(body, 1)
+    return body[0]
+
+
+def pack_buzz(pattern, motor_percent, duration_ms):
+    """BUZZ response body: the pattern that plays, the strength setting, how long it takes."""
+    return struct.pack(BUZZ_FORMAT, pattern, motor_percent, min(duration_ms, 0xFFFF))
+
+
+def unpack_buzz(body):
+    """``(pattern, motor_percent, duration_ms)``."""
+    _at_least(body, 4)
+    return struct.unpack_from(BUZZ_FORMAT, body, 0)
 
 
 # --- FORGET, FORGET_ALL (pairing keys, docs/ble.md) ----------------------------------------

@@ -51,6 +51,16 @@ def build(protocol, call):
         return P.status_request(call[1])
     if name == "status":
         return P.pack_response(P.STATUS, call[1], P.OK, P.pack_status(call[2], call[3], call[4]))
+    if name == "status2":
+        v = call[2]
+        return P.pack_response(P.STATUS, call[1], P.OK, P.pack_status(
+            v["state"], v["minutes_sat"], v["snooze_min_left"]) + P.pack_status_extra(
+            v["flags"], v["battery_mv"], v["log_records"], v["log_capacity"], v["unsynced"],
+            v["appended"], v["over_s"], v["paired"], v["board"], v["runtime"]))
+    if name == "buzz_request":
+        return P.buzz_request(call[1], call[2])
+    if name == "buzz":
+        return P.pack_response(P.BUZZ, call[1], P.OK, P.pack_buzz(call[2], call[3], call[4]))
     if name == "error":
         return P.pack_response(call[1], call[2], call[3])
     if name == "forget_request":
@@ -113,6 +123,16 @@ def check_frames(frame, protocol, records, vectors):
             status = protocol.unpack_status(protocol.unpack_response(payload)[3])
             assert (status["state"], status["minutes_sat"], status["snooze_min_left"]) == \
                 (call[2], call[3], call[4])
+        elif name == "status2":
+            status = protocol.unpack_status(protocol.unpack_response(payload)[3])
+            assert status == call[2], vector["name"]
+        elif name == "buzz":
+            assert tuple(protocol.unpack_buzz(protocol.unpack_response(payload)[3])) == \
+                tuple(call[2:]), vector["name"]
+        elif name == "buzz_request":
+            cmd, tag, body = protocol.unpack_request(payload)
+            assert (cmd, tag) == (protocol.BUZZ, call[1])
+            assert protocol.unpack_buzz_request(body) == call[2]
         elif name == "range_error":
             cmd, tag, status, body = protocol.unpack_response(payload)
             assert status == protocol.OUT_OF_RANGE

@@ -8,7 +8,7 @@ FORMAT = (
     ("REMINDER", 1), ("HEEDED", 2), ("SNOOZE", 3), ("BOOT", 4), ("TIME_SET", 5),
     ("SETTING_CHANGED", 6), ("NOT_WORN", 7), ("CALIBRATION", 8), ("DROPPED", 9),
     ("FAULT", 10), ("REMINDER_SUPPRESSED", 11), ("CLOCK_LINK", 12), ("PAIRED", 13),
-    ("FORGOTTEN", 14),
+    ("FORGOTTEN", 14), ("SETTING_WAS", 15),
 )
 
 
@@ -29,3 +29,12 @@ def test_pairing_events_round_trip_with_any_host_prefix():
         data = pack_event(42, 1790000000, False, kind, a, b)
         assert unpack(data) == (42, kind, 1790000000, False, (a, b))
     assert events.PAIRED_USB != events.PAIRED_BLE
+
+
+def test_setting_was_carries_the_id_the_link_and_a_negative_old_value():
+    a = 9 | events.CHANGED_BLE << 8
+    data = pack_event(7, 1790000000, False, events.SETTING_WAS, a, -300 & 0xFFFF)
+    seq, kind, t, uptime, (got_a, got_b) = unpack(data)
+    assert (kind, got_a & 0xFF, got_a >> 8) == (events.SETTING_WAS, 9, events.CHANGED_BLE)
+    assert got_b - 0x10000 == -300
+    assert events.CHANGED_USB != events.CHANGED_BLE

@@ -4,7 +4,7 @@ import asyncio
 
 import logfs
 from app.service import Service
-from logic import events, frame, protocol, records
+from logic import events, frame, patterns, protocol, records
 from logic.flashlog import FlashLog
 from logic.settings import Settings
 
@@ -28,6 +28,7 @@ class Clock:
 
 class Board:
     device_id = "5157a1e0"
+    name = "test board"
 
     def battery_mv(self):
         return 3950
@@ -46,6 +47,7 @@ class Device:
         self.board = Board()
         self.changed = []
         self.broken = False
+        self.felt = []
 
     def status(self):
         if self.broken:
@@ -54,6 +56,16 @@ class Device:
 
     def settings_changed(self, setting_id):
         self.changed.append(setting_id)
+
+    def feel(self, pattern):
+        self.felt.append(pattern)
+
+
+class Keys:
+    """The BLE service's key count, as STATUS reads it."""
+
+    def key_count(self):
+        return 2
 
 
 class Loopback:
@@ -164,24 +176,89 @@ def test_settings_get_set_and_errors():
     assert device.settings.get("sit_limit_min") == 45
     assert host.one(protocol.set_setting_request(5, 99, 1))[2] == protocol.UNKNOWN_SETTING
     assert host.one(protocol.get_settings_request(6, 99))[2] == protocol.UNKNOWN_SETTING
+    cmd, tag, status, body = host.one(protocol.set_setting_request(7, 1, 45))
+    assert status == protocol.OK and device.changed == [1]   # the same value: nothing logged
     device.log.flush()
     buf = bytearray(16 * 4)
     start, count, nxt = device.log.read_into(1, buf)
     uptime_7s_boot_1 = records.uptime_time(1, 7)
-    assert count == 1
-    assert records.unpack(buf)[1:] == (events.SETTING_CHANGED, uptime_7s_boot_1, True, (1, 45))
+    assert count == 2
+    # old -> new: the value it had (60), over USB, then the value it has now
+    assert records.unpack(buf)[1:] == (
+        events.SETTING_WAS, uptime_7s_boot_1, True, (1 | events.CHANGED_USB << 8, 60))
+    assert records.unpack(buf, 16)[1:] == (
+        events.SETTING_CHANGED, uptime_7s_boot_1, True, (1, 45))
+    logfs.remove(path)
+
+
+def test_setting_changed_over_ble_and_negative_values_in_16_bits():
+    path, device, host = make("svc-settings-ble")
+    answer = host.service.handle(protocol.set_setting_request(1, 9, -300), b"\x01" * 8)
+    assert protocol.unpack_response(bytes(answer))[2] == protocol.OK
+    answer = host.service.handle(protocol.set_setting_request(2, 9, 120), b"\x01" * 8)
+    device.log.flush()
+    buf = bytearray(16 * 4)
+    start, count, nxt = device.log.read_into(1, buf)
+    got = [records.unpack(buf, 16 * i)[4] for i in range(count)]
+    assert got == [(9 | events.CHANGED_BLE << 8, 0), (9, 0x10000 - 300),
+                   (9 | events.CHANGED_BLE << 8, 0x10000 - 300), (9, 120)]
     logfs.remove(path)
 
 
 def test_status_and_internal_errors():
     path, device, host = make("svc-status")
+    for i in range(5):
+        device.log.append_minute((0, 60, 0, 0, 0), 0)
+    device.log.flush()
+    device.log.ack(2)
+    device.log.append_event(events.BOOT, 1, 1)     # in RAM: not yet on flash
+    device.clock.ms += 3600 * 1000
     cmd, tag, status, body = host.one(protocol.status_request(7))
-    assert protocol.unpack_status(body) == {"state": 1, "minutes_sat": 42, "snooze_min_left": 0}
+    got = protocol.unpack_status(body)
+    runtime = got.pop("runtime")
+    assert runtime.split()[0] in ("micropython", "cpython") and runtime.count(".") == 2
+    assert got == {
+        "state": 1, "minutes_sat": 42, "snooze_min_left": 0,
+        "flags": protocol.STATUS_CHARGING, "battery_mv": 3950,
+        "log_records": 5, "log_capacity": (1024 * 1024 // (16 * 16) - 1) * 16,
+        "unsynced": 3, "appended": 6, "over_s": 3600, "paired": None, "board": "test board"}
+    device.settings.set("enabled", 0)
+    device.settings.set("utc_offset_min", 60)
+    device.settings.set("weekday_mask", 0x1F)         # Monday to Friday
+    device.clock.utc = T0 + 22 * 3600 + 30 * 60       # Thu 2026-01-01 23:30 local: quiet
+    device.ble = Keys()
+    got = protocol.unpack_status(host.one(protocol.status_request(8))[3])
+    assert got["flags"] == (protocol.STATUS_CHARGING | protocol.STATUS_CLOCK_SET
+                            | protocol.STATUS_REMINDERS_OFF | protocol.STATUS_QUIET)
+    assert got["paired"] == 2
+    device.clock.utc = T0 + 2 * 86400 + 12 * 3600     # Saturday noon: a day off
+    got = protocol.unpack_status(host.one(protocol.status_request(9))[3])
+    assert got["flags"] & (protocol.STATUS_QUIET | protocol.STATUS_DAY_OFF) == \
+        protocol.STATUS_DAY_OFF
     device.broken = True
-    assert host.one(protocol.status_request(8))[2] == protocol.INTERNAL
+    assert host.one(protocol.status_request(10))[2] == protocol.INTERNAL
     assert host.service.faults == 1
     device.broken = False
-    assert host.one(protocol.status_request(9))[2] == protocol.OK
+    assert host.one(protocol.status_request(11))[2] == protocol.OK
+    assert host.one(protocol.pack_request(protocol.STATUS, 12, b"\x00"))[2] == \
+        protocol.MALFORMED
+    logfs.remove(path)
+
+
+def test_buzz_plays_a_pattern_and_refuses_unknown_ones():
+    path, device, host = make("svc-buzz")
+    device.settings.set("motor_percent", 40)
+    cmd, tag, status, body = host.one(protocol.buzz_request(3, patterns.REMINDER_1))
+    assert (cmd, tag, status) == (protocol.BUZZ, 3, protocol.OK)
+    assert tuple(protocol.unpack_buzz(body)) == (
+        patterns.REMINDER_1, 40, patterns.duration_ms(patterns.REMINDER_1))
+    assert device.felt == [patterns.REMINDER_1]
+    for bad in (0, patterns.COUNT, 255):
+        cmd, tag, status, body = host.one(protocol.buzz_request(4, bad))
+        assert status == protocol.OUT_OF_RANGE
+        assert tuple(protocol.unpack_range_error(body)) == (1, patterns.COUNT - 1)
+    assert host.one(protocol.pack_request(protocol.BUZZ, 5))[2] == protocol.MALFORMED
+    assert device.felt == [patterns.REMINDER_1]
     logfs.remove(path)
 
 
