@@ -37,6 +37,7 @@ class Command(IntEnum):
     PAIR = protocol.PAIR
     FORGET = protocol.FORGET
     FORGET_ALL = protocol.FORGET_ALL
+    BUZZ = protocol.BUZZ
     BAD_REQUEST = protocol.BAD_REQUEST
 
 
@@ -236,6 +237,24 @@ class DeviceClient:
         pair = _decode("SET_SETTING", protocol.unpack_setting, body)
         return int(pair[0]), int(pair[1])
 
-    async def status(self) -> dict[str, int]:
+    async def status(self) -> dict[str, Any]:
+        """The STATUS answer (``protocol.unpack_status``): a version 1 device gives only
+        ``state``, ``minutes_sat`` and ``snooze_min_left``."""
         body = await self.call(Command.STATUS, protocol.status_request)
         return dict(_decode("STATUS", protocol.unpack_status, body))
+
+    async def buzz(self, pattern: int) -> tuple[int, int, int]:
+        """Play ``pattern`` (``logic.patterns``) now: ``(pattern, motor_percent,
+        duration_ms)``. Needs protocol version 2."""
+        body = await self.call(Command.BUZZ, lambda tag: protocol.buzz_request(tag, pattern))
+        got = _decode("BUZZ", protocol.unpack_buzz, body)
+        return int(got[0]), int(got[1]), int(got[2])
+
+
+def require_version(info: DeviceInfo, what: str, since: int) -> None:
+    """An :class:`UnsitError` when the device's protocol is older than ``since``, which
+    ``what`` needs: its firmware needs an update (``unsit device install``)."""
+    if info.protocol < since:
+        raise UnsitError(
+            f"{info.name} runs firmware {info.firmware} (protocol {info.protocol}), which has "
+            f"no {what} (protocol {since}): update the firmware with 'unsit device install'")

@@ -18,7 +18,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from unsit import tracegen
-from unsit.commands.simulate import duration
+from unsit.clip_settings import parse_assignments
+from unsit.commands.simulate import add_set_argument, duration
 from unsit.simulation import SimulationResult, simulate
 
 NAME = "demo"
@@ -44,18 +45,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=_seed, default=1,
                         help="varies the generated day's details (default 1)")
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    add_set_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     import json
 
+    settings = {"utc_offset_min": 0, **parse_assignments(args.assignments)}
     script = tracegen.parse_script(tracegen.office_day(args.seed))
     print("generating an office worker's day ...", file=sys.stderr, flush=True)
     trace = tracegen.generate(script)
     with tempfile.TemporaryDirectory(prefix="unsit-demo-") as scratch:
         clip = Path(scratch) / "clip"
         result = simulate(trace.board_samples(), int(START.timestamp()), workdir=clip,
-                          settings={"utc_offset_min": 0},
+                          settings=settings,
                           progress=lambda line: print(line, file=sys.stderr, flush=True))
         if args.json:
             json.dump(result.to_json(), sys.stdout)

@@ -13,6 +13,7 @@ import json
 import sys
 from datetime import datetime, timedelta, timezone
 
+from unsit.clip_settings import parse_assignments
 from unsit.errors import InputError
 from unsit.simulation import SimulationResult, board_bytes, simulate
 from unsit.trace import check_rate, read_trace, to_board_samples
@@ -32,9 +33,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--serve", action="store_true",
                         help="serve the simulated clip's sync protocol on a pty (prints its "
                         "path) until stopped, for 'unsit sync --port PATH'")
+    add_set_argument(parser)
     parser.add_argument("--speed", type=int, default=0, metavar="X",
                         help="with --serve: play the trace X times faster than real time "
                         "(default: as fast as possible)")
+
+
+def add_set_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        dest="assignments",
+                        help="run the firmware with this setting, as 'unsit settings' sets "
+                        "it on a clip (repeatable), e.g. --set sit_limit_min=45 --set "
+                        "quiet_hours=off")
 
 
 def parse_start(text: str | None) -> datetime | None:
@@ -54,12 +64,15 @@ def parse_start(text: str | None) -> datetime | None:
     return start
 
 
-def start_settings(start: datetime | None) -> dict[str, int]:
-    """Settings a sync would have given the clip: its UTC offset, for quiet hours."""
+def start_settings(start: datetime | None, assignments: list[str] | None = None
+                   ) -> dict[str, int]:
+    """Settings a sync would have given the clip (its UTC offset, for quiet hours) and those
+    of ``--set KEY=VALUE`` (checked as the clip checks them; a mistake exits 2)."""
+    chosen = parse_assignments(assignments or [])
     if start is None:
-        return {}
+        return chosen
     offset = start.utcoffset() or timedelta(0)
-    return {"utc_offset_min": int(offset.total_seconds() // 60)}
+    return {"utc_offset_min": int(offset.total_seconds() // 60), **chosen}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -67,13 +80,14 @@ def run(args: argparse.Namespace) -> int:
     if args.speed and not args.serve:
         raise InputError("--speed applies to --serve only")
     start = parse_start(args.start)
+    settings = start_settings(start, args.assignments)
     print(f"reading {args.trace}", file=sys.stderr, flush=True)
     samples = to_board_samples(read_trace(args.trace), args.rate)
     if not samples:
         raise InputError(f"{args.trace}: no samples")
     if args.serve:
-        return serve(board_bytes(samples), start, args.speed)
-    result = run_simulation(board_bytes(samples), start)
+        return serve(board_bytes(samples), start, args.speed, settings)
+    result = run_simulation(board_bytes(samples), start, settings)
     if args.json:
         json.dump(result.to_json(), sys.stdout)
         sys.stdout.write("\n")
@@ -82,21 +96,24 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def serve(samples: bytes, start: datetime | None, speed: int) -> int:
+def serve(samples: bytes, start: datetime | None, speed: int,
+          settings: dict[str, int] | None = None) -> int:
     """Serve the protocol of the simulated clip on a pty until stopped (issue 5)."""
     from unsit.serve import print_ready, serve_until_stopped, start_served_clip
 
     if speed < 0:
         raise InputError("--speed must be a positive whole number")
     clip = start_served_clip(samples, int(start.timestamp()) if start else None,
-                             settings=start_settings(start), speed=speed)
+                             settings=start_settings(start) if settings is None else settings,
+                             speed=speed)
     print_ready(clip)
     return serve_until_stopped(clip, lambda line: print(line, file=sys.stderr, flush=True))
 
 
-def run_simulation(samples: bytes, start: datetime | None) -> SimulationResult:
+def run_simulation(samples: bytes, start: datetime | None,
+                   settings: dict[str, int] | None = None) -> SimulationResult:
     return simulate(samples, int(start.timestamp()) if start else None,
-                    settings=start_settings(start),
+                    settings=start_settings(start) if settings is None else settings,
                     progress=lambda line: print(line, file=sys.stderr, flush=True))
 
 

@@ -21,6 +21,7 @@ from unsit.review import charts
 from unsit.review.daydata import day_runs, hourly_sitting
 from unsit.review.metrics import LOW_WEAR_MIN, summarise
 from unsit.review.reminders import HEEDED, SNOOZED, reminders
+from unsit.review.setting_changes import SettingChange, setting_changes
 from unsit.review.source import (
     DAY_S, LocalClock, day_number, day_start_utc, days_between,
 )
@@ -29,6 +30,9 @@ CHART_SECTIONS = ("timeline", "heatmap", "trends")
 
 _ESTIMATED_NOTE = (" Days marked ~ hold minutes whose time is an estimate (a boot that ended"
                    " before its clock was set): they may lie up to about 10 min late.")
+
+_SETTINGS_MARK = "\u2699"
+_SETTINGS_NOTE = f" Days marked {_SETTINGS_MARK} are days the clip's settings changed (listed last)."
 
 _CSS = """
 :root { color-scheme: light; --ink: #1d1d1f; --muted: #666; --line: #e2e2e2; }
@@ -121,6 +125,8 @@ def build_report(conn: sqlite3.Connection, device: str, first: date, last: date,
             tip = f"reminder at {when}: not heeded"
         marks[i].append((minute, reminder.outcome, tip))
     cells = hourly_sitting(conn, clock, device, lo, hi, base)
+    changes = setting_changes(conn, device, lo, hi)
+    changed_on = {clock.day_of(c.t_utc).isoformat() for c in changes}
     low = [row["low_wear"] for row in rows]
     estimated = [row["estimated_min"] > 0 for row in rows]
     note = _ESTIMATED_NOTE if any(estimated) else ""
@@ -136,7 +142,8 @@ def build_report(conn: sqlite3.Connection, device: str, first: date, last: date,
         f"<p>{escape(name)} &middot; {escape(first.isoformat())} to {escape(last.isoformat())}"
         f" &middot; time zone {escape(str(zone))}</p>",
         f'<p class="note">made by unsit {escape(__version__)} on {stamp:%Y-%m-%d %H:%M}.'
-        f" Days marked * had less than {LOW_WEAR_MIN // 60} h of wear.{note}</p></header>",
+        f" Days marked * had less than {LOW_WEAR_MIN // 60} h of wear.{note}"
+        f"{_SETTINGS_NOTE if changes else ''}</p></header>",
         _figures(rows),
         '<section id="timeline"><h2>Day by day</h2>',
         charts.timeline(days, runs, marks, low, estimated),
@@ -154,8 +161,9 @@ def build_report(conn: sqlite3.Connection, device: str, first: date, last: date,
                     reference=60),
         "</div></section>",
         '<section id="days"><h2>Every day</h2>',
-        _table(rows),
+        _table(rows, changed_on),
         "</section>",
+        _settings_section(changes, clock),
         '<div id="tip" role="status"></div>',
         f"<script>{_JS}</script>",
         "</body></html>",
@@ -193,7 +201,24 @@ def _figures(rows: Sequence[dict[str, Any]]) -> str:
     return f'<div class="figures">{cells}</div>'
 
 
-def _table(rows: Sequence[dict[str, Any]]) -> str:
+def _settings_section(changes: Sequence[SettingChange], clock: LocalClock) -> str:
+    """The clip's settings changes, one row each (local time, setting, old -> new, link)."""
+    if not changes:
+        return ""
+    body = []
+    for change in changes:
+        day = clock.day_of(change.t_utc)
+        minute = clock.local_seconds(change.t_utc) % DAY_S // 60
+        old = "?" if change.old is None else change.old
+        cells = (f"{day.isoformat()} {minute // 60:02d}:{minute % 60:02d}", change.label,
+                 f"{old} \u2192 {change.new}", change.via or "-")
+        body.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
+    head = "".join(f"<th>{h}</th>" for h in ("when", "setting", "changed", "over"))
+    return ('<section id="settings"><h2>Settings changed</h2><div class="table"><table>'
+            f'<tr>{head}</tr>{"".join(body)}</table></div></section>')
+
+
+def _table(rows: Sequence[dict[str, Any]], changed_on: set[str] | None = None) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for _, h in _TABLE)
     body = []
     for row in rows:
@@ -203,6 +228,7 @@ def _table(rows: Sequence[dict[str, Any]]) -> str:
             text = "-" if value is None else str(value)
             if field == "date":
                 flags = ("*" if row["low_wear"] else "") + ("~" if row["estimated_min"] else "")
+                flags += _SETTINGS_MARK if changed_on and str(value) in changed_on else ""
                 text += f" {flags}" if flags else ""
             cells.append(f"<td>{escape(text)}</td>")
         opening = '<tr class="low">' if row["low_wear"] else "<tr>"
