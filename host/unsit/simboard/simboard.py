@@ -19,6 +19,8 @@ Configured by environment variables, set by the host (``unsit.simulation``):
 ``UNSIT_SIM_RESET``     reset cause reported (an ``events.RESET_*`` code, default power-on)
 ``UNSIT_SIM_ID``        device id (8 hex characters, default ``5157a1e0``)
 ``UNSIT_SIM_CHARGING``  ``1``: the board says it is charging
+``UNSIT_SIM_BATTERY_MV`` the cell's voltage the board reports (default 3900; ``0``: no battery
+                        reading, as a board without a divider)
 ``UNSIT_SIM_SERIAL``    a tty path (or an inherited file descriptor number) for the protocol
 ``UNSIT_SIM_SPEED``     0 (default) = as fast as possible; X = X times real time
 ``UNSIT_SIM_FAULT_AT``  fault injection: the FIFO read raises ``OSError`` (as an I2C error
@@ -254,7 +256,8 @@ class SimBoard:
 
     def __init__(self, trace, storage_dir, out_dir=None, start_utc_s=None, offset=0,
                  count=-1, reset_cause=1, device_id="5157a1e0", charging=False, serial=None,
-                 speed=0, fault_at=-1, cut_at=-1, hang_at=-1, stall_at=-1, wdt_ms=_WDT_MS):
+                 speed=0, fault_at=-1, cut_at=-1, hang_at=-1, stall_at=-1, wdt_ms=_WDT_MS,
+                 battery_mv=3900):
         self.device_id = device_id
         self.storage_dir = storage_dir
         self._out_dir = out_dir or storage_dir
@@ -270,6 +273,7 @@ class SimBoard:
         self.serial = serial
         self.ble = None
         self._charging = charging
+        self._battery_mv = battery_mv
         self._reset_cause = reset_cause
         self._speed = speed
         self._real_start = time.ticks_ms()
@@ -343,7 +347,7 @@ class SimBoard:
         self._next_wake = next_wake
 
     def battery_mv(self):
-        return None
+        return self._battery_mv or None
 
     def charging(self):
         return self._charging
@@ -414,4 +418,5 @@ def build():
         hang_at=_env_int("UNSIT_SIM_HANG_AT", -1),
         stall_at=_env_int("UNSIT_SIM_STALL_AT", -1),
         wdt_ms=_env_int("UNSIT_SIM_WDT_MS", _WDT_MS),
+        battery_mv=_env_int("UNSIT_SIM_BATTERY_MV", 3900),
     )
