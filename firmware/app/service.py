@@ -316,6 +316,7 @@ class Service:
             device.log.append_event(events.SETTING_WAS, setting_id | how << 8, old & 0xFFFF)
             device.log.append_event(events.SETTING_CHANGED, setting_id, value & 0xFFFF)
             self._changed(setting_id)
+            device.log.flush()      # the wearer's audit trail: on flash at once
         return protocol.pack_response(protocol.SET_SETTING, tag, protocol.OK,
                                       protocol.pack_setting(setting_id, value))
 
