@@ -247,6 +247,19 @@ def test_simulate_set_refuses_a_bad_value_before_running(tmp_path: Path) -> None
     assert "reading" not in done.stderr        # refused before the trace was read
 
 
+@pytest.mark.slow
+def test_demo_with_a_shorter_sitting_limit() -> None:
+    done = unsit("demo", "--set", "sit_limit_min=30", "--json", timeout=300)
+    assert done.returncode == 0, done.stderr
+    reminders = json.loads(done.stdout)["reminders"]
+    firsts = [r["minutes_sat"] for r in reminders if r["repeat"] == 0]
+    assert len(firsts) >= 4 and set(firsts) == {30}
+    refused = unsit("demo", "--set", "reminders=sometimes")
+    assert refused.returncode == 2
+    assert refused.stderr.splitlines() == [
+        "unsit demo: error: reminders: 'sometimes' is neither on nor off"]
+
+
 # -- an older clip ----------------------------------------------------------------------------
 
 def test_an_older_clip_is_told_to_update_its_firmware(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from unsit import tracegen
+from unsit import clip_settings
 from unsit.clip_settings import parse_assignments
 from unsit.commands.simulate import add_set_argument, duration
 from unsit.simulation import SimulationResult, simulate
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
             json.dump(result.to_json(), sys.stdout)
             sys.stdout.write("\n")
             return 0
-        show_day(script, result)
+        show_day(script, result, settings)
         if os.name == "posix":
             sys.stdout.flush()
             sync_and_summarise(clip, Path(scratch) / "demo-store.db")
@@ -114,7 +115,8 @@ def postures(script: tracegen.DayScript) -> list[tuple[float, str, float]]:
     return out
 
 
-def show_day(script: tracegen.DayScript, result: SimulationResult) -> None:
+def show_day(script: tracegen.DayScript, result: SimulationResult,
+             settings: dict[str, int] | None = None) -> None:
     def at(t_s: float) -> str:
         return (START + timedelta(seconds=int(t_s))).strftime("%H:%M")
 
@@ -137,6 +139,12 @@ def show_day(script: tracegen.DayScript, result: SimulationResult) -> None:
             lines.append((t_s, 1, f"{at(t_s)}    .. the clip notices it is not worn"))
     print(f"unsit demo: an office worker's day ({START:%A %d %B}), on a simulated clip running "
           "the real firmware under MicroPython")
+    defaults = clip_settings.defaults()
+    changed = clip_settings.changed_keys(defaults, {**defaults, **(settings or {})})
+    changed.pop("utc_offset_min", None)
+    if changed:
+        print("with settings " + ", ".join(f"{key}={new} (default {old})"
+                                           for key, (old, new) in changed.items()))
     print()
     for _, _, text in sorted(lines):
         print(text)
