@@ -32,6 +32,7 @@ class Clock:
 
 class Board:
     device_id = "0badcafe"
+    name = "pty test board"
 
     def battery_mv(self):
         return 4012
@@ -49,6 +50,9 @@ class Device:
 
     def status(self):
         return 2, 0, 5
+
+    def feel(self, pattern):
+        pass  # no motor on this test board
 
 
 def main():

@@ -59,6 +59,8 @@ class Clock:
 
 
 class Board:
+    name = "serve_log test board"
+
     def __init__(self, device_id):
         self.device_id = device_id
 
@@ -80,6 +82,9 @@ class Device:
 
     def status(self):
         return SITTING, 12, 0
+
+    def feel(self, pattern):
+        pass  # no motor on this test board
 
 
 def options(args):

@@ -43,6 +43,8 @@ class Clock:
 
 
 class Board:
+    name = "BLE log test board"
+
     def __init__(self, device_id, storage):
         self.device_id = device_id
         self.storage_dir = storage
