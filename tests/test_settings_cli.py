@@ -118,6 +118,18 @@ def test_bad_keys_and_values_are_one_line_with_exit_2(text: str, message: str) -
     assert "\n" not in str(caught.value)
 
 
+def test_a_clip_name_comes_first_then_the_settings() -> None:
+    from unsit.commands.settings import split_items
+
+    assert split_items(["unsit-a1e0", "sit_limit_min=45", "days=all"]) == (
+        "unsit-a1e0", ["sit_limit_min=45", "days=all"])
+    assert split_items(["sit_limit_min=45"]) == (None, ["sit_limit_min=45"])
+    for items in (["sit_limit_min", "45"], ["unsit-a1e0", "sit_limit_min", "45"]):
+        with pytest.raises(UnsitError, match=r"'sit_limit_min' is not KEY=VALUE "
+                                             r"\(e.g. sit_limit_min=...\)"):
+            split_items(items)
+
+
 # -- over USB: the real firmware on a pty -------------------------------------------------------
 
 @pytest.mark.slow

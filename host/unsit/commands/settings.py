@@ -45,10 +45,11 @@ def split_items(items: list[str]) -> tuple[str | None, list[str]]:
     for i, item in enumerate(items):
         if "=" in item:
             assignments.append(item)
-        elif i == 0:
+        elif i == 0 and item.lower() not in clip_settings.BY_KEY:
             name = item
         else:
-            raise UnsitError(f"{item!r} is not KEY=VALUE (e.g. sit_limit_min=45)", exit_code=2)
+            example = item if item.lower() in clip_settings.BY_KEY else "sit_limit_min"
+            raise UnsitError(f"{item!r} is not KEY=VALUE (e.g. {example}=...)", exit_code=2)
     return name, assignments
 
 

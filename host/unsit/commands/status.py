@@ -54,7 +54,7 @@ def print_status(s: dict[str, Any]) -> None:
     print(f"  battery    {battery}{', charging' if s['charging'] else ''}")
     print(f"  firmware   {s['firmware']} (protocol {s['protocol']}), {s['runtime']}, "
           f"board {s['board']}")
-    print(f"  log        {s['log_records']} records ({s['log_used_bytes'] // 1024} KiB), "
+    print(f"  log        {s['log_records']} records ({s['log_used_bytes'] / 1024:.1f} KiB), "
           f"{s['log_used_percent']} % of what it keeps; {s['unsynced']} not yet synced")
     print(f"             about {s['days_left']} days before unsynced records are dropped, at "
           f"{s['records_per_day']} records a day ({s['rate_from']})")
