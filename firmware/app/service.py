@@ -136,7 +136,7 @@ class Service:
         self.faults = 0
         # where the log stood when this service started: STATUS reports the rate since then
         self._from_seq = device.log.next_seq
-        self._from_ms = device.clock.ticks_ms()
+        self._from_s = device.log.uptime_s()
         self.lost_writes = 0
         self.last_error = None
 
@@ -341,14 +341,13 @@ class Service:
             if not day_allowed(now, offset, settings.get("weekday_mask")):
                 flags |= protocol.STATUS_DAY_OFF
         ble = getattr(device, "ble", None)
-        over_ms = device.clock.ticks_ms() - self._from_ms
         impl = sys.implementation
         runtime = "%s %d.%d.%d" % ((impl.name,) + tuple(impl.version[:3]))
         stored = log.stored_seq
         body = protocol.pack_status(state, sat, snooze) + protocol.pack_status_extra(
             flags, board.battery_mv(), stored - log.first_seq, log.kept_records,
             max(0, stored - 1 - log.acked), log.next_seq - self._from_seq,
-            over_ms // 1000 if over_ms > 0 else 0,
+            max(0, log.uptime_s() - self._from_s),
             None if ble is None else ble.key_count(), board.name, runtime)
         return protocol.pack_response(protocol.STATUS, tag, protocol.OK, body)
 
