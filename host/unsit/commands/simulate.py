@@ -93,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         print_result(result, start)
+        if args.assignments:
+            print("With settings " + ", ".join(args.assignments) + ".")
     return 0
 
 
