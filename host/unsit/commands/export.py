@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from unsit.errors import UnsitError
 from unsit.review.export import FIELDS, WHAT, export_rows
-from unsit.review.options import Selection, add_store_options
+from unsit.review.options import Selection, add_day_options, add_store_options
 from unsit.review.tables import write_csv, write_json
 
 NAME = "export"
@@ -26,10 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--what", choices=WHAT, default="minutes",
                         help="which rows (default: minutes)")
     parser.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
-    parser.add_argument("--days", type=int, metavar="N",
-                        help="only the last N days up to the latest synced day (default: all)")
-    parser.add_argument("--from", dest="first", metavar="DATE", help="first day, YYYY-MM-DD")
-    parser.add_argument("--to", dest="last", metavar="DATE", help="last day, YYYY-MM-DD")
+    add_day_options(parser, None)
     add_store_options(parser)
 
 

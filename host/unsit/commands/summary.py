@@ -8,10 +8,12 @@ is an estimate (``~``) are marked, not hidden. Definitions: docs/metrics.md.
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TextIO
 
-from unsit.review.metrics import FIELDS, LOW_WEAR_MIN, summarise
+from unsit.review.metrics import FIELDS, LOW_WEAR_MIN, DayMetrics, summarise
 from unsit.review.options import Selection, add_day_options, add_store_options
 from unsit.review.tables import write_csv, write_json, write_text
 
@@ -20,19 +22,29 @@ HELP = "Daily sitting summary: wear, postures, breaks, bouts and reminders per l
 
 DEFAULT_DAYS = 7
 
-_COLUMNS = (
-    ("date", "day"), ("wear_h", "wear h"), ("sitting_h", "sit h"), ("standing_h", "stand h"),
-    ("walking_h", "walk h"), ("lying_h", "lie h"),
+# (field, heading): every column with --wide; the default fits a 100-column terminal.
+_WIDE = (
+    ("date", "date"), ("weekday", "day"), ("wear_h", "wear h"), ("sitting_h", "sit h"),
+    ("standing_h", "stand h"), ("walking_h", "walk h"), ("lying_h", "lie h"),
     ("steps", "steps"), ("breaks", "breaks"), ("breaks_per_sitting_hour", "br/sit h"),
     ("mean_bout_min", "mean bout"), ("longest_bout_min", "longest"),
     ("long_30", ">=30 n/min"), ("long_60", ">=60 n/min"), ("reminders", "remind"),
     ("snoozed", "snooze"), ("heeded_pct", "heeded %"), ("median_min_to_get_up", "get up min"),
 )
+_NARROW = (
+    ("date", "date"), ("weekday", "day"), ("wear_h", "wear h"), ("sitting_h", "sit h"),
+    ("upright_h", "up h"), ("lying_h", "lie h"), ("steps", "steps"), ("breaks", "breaks"),
+    ("longest_bout_min", "longest"), ("bouts_60", ">=60"), ("reminders", "remind"),
+    ("heeded_pct", "heeded %"),
+)
+WIDTH = 100     # the default table is at most this wide
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_day_options(parser, DEFAULT_DAYS)
     shape = parser.add_mutually_exclusive_group()
+    shape.add_argument("--wide", action="store_true",
+                       help="every column in the table (wider than 100 characters)")
     shape.add_argument("--json", action="store_true", help="print JSON (every metric)")
     shape.add_argument("--csv", action="store_true", help="print CSV (every metric)")
     add_store_options(parser)
@@ -45,43 +57,97 @@ def run(args: argparse.Namespace) -> int:
         days = summarise(chosen.conn, chosen.devices, chosen.first, chosen.last, chosen.zone)
     finally:
         chosen.close()
-    rows = [day.as_row() for day in days]
     if args.json:
-        write_json(sys.stdout, rows)
+        write_json(sys.stdout, (day.as_row() for day in days))
     elif args.csv:
-        write_csv(sys.stdout, FIELDS, rows)
+        write_csv(sys.stdout, FIELDS, (day.as_row() for day in days))
     else:
-        _print_table(rows)
+        print_table(sys.stdout, days, _WIDE if args.wide else _NARROW)
     return 0
 
 
-def _print_table(rows: list[dict[str, Any]]) -> None:
-    devices = list(dict.fromkeys(row["device"] for row in rows))
+def print_table(out: TextIO, days: list[DayMetrics],
+                columns: Sequence[tuple[str, str]]) -> None:
+    """One table per device: a row per day, then the mean of all days and of the valid days
+    (at least 10 h of wear), then footnotes for the marks used."""
+    devices = list(dict.fromkeys(day.device for day in days))
+    rows: list[dict[str, Any]] = []
     for n, device in enumerate(devices):
         if len(devices) > 1:
-            print(("\n" if n else "") + f"device {device}")
-        shown = []
-        for row in (r for r in rows if r["device"] == device):
-            shown.append({
-                **row,
-                "date": _marked(row),
-                "wear_h": round(row["wear_min"] / 60, 1),
-                "sitting_h": round(row["sitting_min"] / 60, 1),
-                "standing_h": round(row["standing_min"] / 60, 1),
-                "walking_h": round(row["walking_min"] / 60, 1),
-                "lying_h": round(row["lying_min"] / 60, 1),
-                "long_30": f"{row['bouts_30']}/{row['bouts_30_min']:g}",
-                "long_60": f"{row['bouts_60']}/{row['bouts_60_min']:g}",
-            })
-        write_text(sys.stdout, _COLUMNS, shown)
+            out.write(("\n" if n else "") + f"device {device}\n")
+        own = [day for day in days if day.device == device]
+        shown = [_shown(day.as_row(), day.day.strftime("%a")) for day in own]
+        rows.extend(shown)
+        valid = [day for day in own if not day.low_wear]
+        if len(own) > 1:
+            shown.append(_shown(average_row(own), "", f"mean {len(own)} days"))
+            if valid and len(valid) < len(own):
+                shown.append(_shown(average_row(valid), "", f"mean {len(valid)} valid"))
+        write_text(out, columns, shown)
+    fields = {field for field, _ in columns}
+    if len(days) > len(devices) and any(day.low_wear for day in days):
+        out.write(f"valid: days with at least {LOW_WEAR_MIN // 60} h of wear\n")
     if any(row["low_wear"] for row in rows):
-        print(f"* less than {LOW_WEAR_MIN // 60} h of wear: the day's figures are incomplete")
+        out.write(f"* less than {LOW_WEAR_MIN // 60} h of wear: the day's figures are"
+                  " incomplete\n")
     if any(row["estimated_min"] for row in rows):
-        print("~ some minutes' times are estimates (a boot that ended before its clock was"
-              " set, docs/sync.md): they may lie up to about 10 min late")
+        out.write("~ some minutes' times are estimates (a boot that ended before its clock was"
+                  " set, docs/sync.md): they may lie up to about 10 min late\n")
+    if "upright_h" in fields:
+        out.write("up h: standing and walking; >=60: sitting bouts of an hour or more;"
+                  " --wide: every column\n")
+
+
+def average_row(days: list[DayMetrics]) -> dict[str, Any]:
+    """The mean day of ``days`` as a row of :func:`DayMetrics.as_row`'s fields: times, steps,
+    breaks, bouts and reminders per day; ratios (breaks per sitting hour, mean bout, heeded %)
+    pooled over all the days, and the median minutes to get up over every heeded reminder."""
+    n = len(days)
+    rows = [day.as_row() for day in days]
+
+    def mean(field: str, digits: int = 1) -> float:
+        return round(sum(row[field] for row in rows) / n, digits)
+
+    sitting_h = sum(day.sitting_s for day in days) / 3600
+    bouts = [b for day in days for b in day.bouts]
+    reminders = sum(day.reminders for day in days)
+    get_up = [s for day in days for s in day.get_up_s]
+    row = {field: mean(field) for field in (
+        "wear_min", "sitting_min", "standing_min", "walking_min", "lying_min", "breaks",
+        "longest_bout_min", "bouts_30", "bouts_30_min", "bouts_60", "bouts_60_min",
+        "reminders", "heeded", "snoozed")}
+    row.update({
+        "device": days[0].device, "date": "", "low_wear": False, "estimated_min": 0,
+        "steps": round(sum(day.steps for day in days) / n),
+        "breaks_per_sitting_hour": (round(sum(day.breaks for day in days) / sitting_h, 2)
+                                    if sitting_h else None),
+        "bouts": round(len(bouts) / n, 1),
+        "mean_bout_min": round(statistics.fmean(bouts), 1) if bouts else None,
+        "heeded_pct": (round(100 * sum(day.heeded for day in days) / reminders, 1)
+                       if reminders else None),
+        "median_min_to_get_up": round(statistics.median(get_up) / 60, 1) if get_up else None,
+    })
+    return row
+
+
+def _shown(row: dict[str, Any], weekday: str, label: str = "") -> dict[str, Any]:
+    """A row as the table shows it: hours to one decimal, bouts as number/minutes."""
+    return {
+        **row,
+        "date": label or _marked(row),
+        "weekday": weekday,
+        "wear_h": round(row["wear_min"] / 60, 1),
+        "sitting_h": round(row["sitting_min"] / 60, 1),
+        "standing_h": round(row["standing_min"] / 60, 1),
+        "walking_h": round(row["walking_min"] / 60, 1),
+        "upright_h": round((row["standing_min"] + row["walking_min"]) / 60, 1),
+        "lying_h": round(row["lying_min"] / 60, 1),
+        "long_30": f"{row['bouts_30']:g}/{row['bouts_30_min']:g}",
+        "long_60": f"{row['bouts_60']:g}/{row['bouts_60_min']:g}",
+    }
 
 
 def _marked(row: dict[str, Any]) -> str:
     """The date with ``*`` for little wear and ``~`` for estimated times, e.g. ``2026-03-02 *~``."""
     marks = ("*" if row["low_wear"] else "") + ("~" if row["estimated_min"] else "")
-    return f"{row['date']} {marks}" if marks else row["date"]
+    return f"{row['date']} {marks}" if marks else str(row["date"])
