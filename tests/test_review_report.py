@@ -20,7 +20,9 @@ from review_log import BERLIN, Log, mark_estimated, synthetic_days, utc
 from test_review_metrics import office_day, snooze_day
 
 from unsit.review import png
-from unsit.review.charts import COLOURS, HEEDED_COLOUR, IGNORED_COLOUR, SNOOZED_COLOUR
+from unsit.review.charts import (
+    COLOURS, HEEDED_COLOUR, IGNORED_COLOUR, SNOOZED_COLOUR,
+)
 from unsit.review.metrics import summarise
 from unsit.review.report import build_report
 from unsit.store import Store, open_store
@@ -162,13 +164,23 @@ def test_no_estimate_no_tilde(tmp_path: Path) -> None:
 # script reports where the charts were laid out to the outer page, which --dump-dom prints.
 
 _PROBE = """<script>(function () {
-  function boxes(sel) { var out = [];
-    document.querySelectorAll(sel).forEach(function (e) { var b = e.getBoundingClientRect();
-      out.push([b.left + scrollX, b.top + scrollY, b.width, b.height]); });
+  function box(e) { var b = e.getBoundingClientRect();
+    return [b.left + scrollX, b.top + scrollY, b.width, b.height]; }
+  function boxes(sel, root) { var out = [];
+    (root || document).querySelectorAll(sel).forEach(function (e) { out.push(box(e)); });
     return out; }
+  var trends = [];
+  document.querySelectorAll('#trends figure').forEach(function (f) {
+    trends.push({svg: box(f.querySelector('svg')), y: boxes('.yaxis span', f),
+                 ylabels: Array.from(f.querySelectorAll('.yaxis span')).map(
+                   function (e) { return e.textContent; }),
+                 x: boxes('.xaxis span', f)}); });
+  var table = document.querySelector('#days .table');
   parent.document.body.setAttribute('data-probe', JSON.stringify({
     timeline: boxes('#timeline svg'), heatmap: boxes('#heatmap svg'),
-    trends: boxes('#trends svg'), width: document.documentElement.scrollWidth,
+    trends: trends, figures: boxes('.figures div'), counted: boxes('#counted'),
+    table: {box: box(table), scroll: table.scrollWidth, client: table.clientWidth},
+    width: document.documentElement.scrollWidth,
     height: Math.ceil(document.documentElement.getBoundingClientRect().height)}));
 })();</script>"""
 
@@ -212,21 +224,67 @@ def colour_share(image: Image.Image, box: Sequence[float], rgb: str) -> float:
     return hits / pixels
 
 
+def apart(boxes: Sequence[Sequence[float]], axis: int) -> bool:
+    """Whether the boxes follow each other along ``axis`` (0: x, 1: y) without overlapping."""
+    spans = sorted((b[axis], b[axis] + b[axis + 2]) for b in boxes)
+    return all(end <= start + 0.5 for (_, end), (start, _) in zip(spans, spans[1:]))
+
+
+def inside(box: Sequence[float], width: int) -> bool:
+    return box[0] >= -0.5 and box[0] + box[2] <= width + 0.5 and box[2] > 0 and box[3] > 0
+
+
+def gridlines(image: Image.Image, box: Sequence[float]) -> int:
+    """How many horizontal grey lines cross ``box`` (x, y, w, h in CSS px): runs of pixel rows
+    in which a fifth or more of the pixels are a neutral grey darker than the chart's
+    background (#f3f3f3) and lighter than the reference line (#444); bars hide the rest."""
+    left, top = int(box[0]) + 1, int(box[1])
+    area = image.crop((left, top, int(box[0] + box[2]) - 1, int(box[1] + box[3])))
+    lines, inside_line = 0, False
+    for y in range(area.height):
+        row = [area.getpixel((x, y)) for x in range(area.width)]
+        grey = sum(1 for r, g, b in row if max(r, g, b) - min(r, g, b) <= 4 and 150 < r < 236)
+        is_line = grey >= area.width / 5
+        lines += is_line and not inside_line
+        inside_line = is_line
+    return lines
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("width", [900, 390], ids=["laptop", "phone"])
+@pytest.mark.parametrize("width", [1280, 390], ids=["laptop", "phone"])
 def test_charts_render_in_chromium(browser: str, month: Store, month_html: str, width: int,
                                    tmp_path: Path) -> None:
     month_days = [d.as_row() for d in summarise(month.conn, [DEVICE], date(2026, 3, 1),
                                                 date(2026, 3, 31), BERLIN)]
     probe, rows = render(browser, month_html, width, tmp_path)
+    rows.save(tmp_path / f"report-{width}.png")
     assert probe["height"] > 31 * 22 * 2
     assert probe["width"] <= width, "the page scrolls sideways"
+    # The headline's cards and the line saying which days they count are on the page.
+    assert len(probe["figures"]) == 6 and len(probe["counted"]) == 1
+    for box in probe["figures"] + probe["counted"]:
+        assert inside(box, width), box
     assert len(probe["timeline"]) == 31 and len(probe["heatmap"]) == 31
-    assert len(probe["trends"]) == 3
     for box in probe["timeline"] + probe["heatmap"]:
         assert box[2] >= width * 0.6 - 40 and box[0] + box[2] <= width, box
-    for box in probe["trends"]:
-        assert box[2] >= 200 and box[0] + box[2] <= width, box
+    # Trend charts: 3 to 6 labelled ticks up the y axis with units, dates along the x axis,
+    # all inside the page and none on top of another.
+    assert len(probe["trends"]) == 3
+    for chart, unit in zip(probe["trends"], (" h", "", " min"), strict=True):
+        assert chart["svg"][2] >= 200 and inside(chart["svg"], width), chart["svg"]
+        assert 4 <= len(chart["y"]) <= 6 and chart["ylabels"][0] == "0"
+        assert all(label.endswith(unit) for label in chart["ylabels"][1:]), chart["ylabels"]
+        assert 5 <= len(chart["x"]) <= 6
+        for box in chart["y"] + chart["x"]:
+            assert inside(box, width), box
+        assert apart(chart["y"], 1) and apart(chart["x"], 0)
+    # The table fits a laptop's page; on a phone it scrolls inside its own box.
+    table = probe["table"]
+    assert inside(table["box"], width)
+    if width >= 1000:
+        assert table["scroll"] <= table["client"], "the table does not fit the page"
+    else:
+        assert table["scroll"] > table["client"]
 
     # Each posture's colour covers about its share of the day in the strip's lower 2/3 (the
     # band above holds reminder marks). Reminder lines (3 px) are drawn over sitting and run
@@ -244,10 +302,12 @@ def test_charts_render_in_chromium(browser: str, month: Store, month_html: str, 
     background = colour_share(rows, day, "#f3f3f3") + colour_share(rows, day, "#ffffff")
     assert background < 0.5
     assert colour_share(rows, probe["heatmap"][8], "#f3f3f3") > 0.95
-    # Trend bars in their colours.
-    for box, colour in zip(probe["trends"], (COLOURS[states.SITTING], COLOURS[states.STANDING],
-                                            COLOURS[states.LYING]), strict=True):
-        assert colour_share(rows, box, colour) > 0.1
+    # Trend bars in their colours, over gridlines that show.
+    for chart, colour in zip(probe["trends"], (COLOURS[states.SITTING],
+                                               COLOURS[states.STANDING],
+                                               COLOURS[states.LYING]), strict=True):
+        assert colour_share(rows, chart["svg"], colour) > 0.1
+        assert gridlines(rows, chart["svg"]) == len(chart["y"]) - 1, chart["ylabels"]
 
 
 @pytest.mark.slow

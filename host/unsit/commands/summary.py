@@ -8,13 +8,13 @@ is an estimate (``~``) are marked, not hidden. Definitions: docs/metrics.md.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
 from unsit.review.metrics import FIELDS, LOW_WEAR_MIN, DayMetrics, summarise
 from unsit.review.options import Selection, add_day_options, add_store_options
+from unsit.review.periods import average_row
 from unsit.review.tables import write_csv, write_json, write_text
 
 NAME = "summary"
@@ -96,38 +96,6 @@ def print_table(out: TextIO, days: list[DayMetrics],
     if "upright_h" in fields:
         out.write("up h: standing and walking; >=60: sitting bouts of an hour or more;"
                   " --wide: every column\n")
-
-
-def average_row(days: list[DayMetrics]) -> dict[str, Any]:
-    """The mean day of ``days`` as a row of :func:`DayMetrics.as_row`'s fields: times, steps,
-    breaks, bouts and reminders per day; ratios (breaks per sitting hour, mean bout, heeded %)
-    pooled over all the days, and the median minutes to get up over every heeded reminder."""
-    n = len(days)
-    rows = [day.as_row() for day in days]
-
-    def mean(field: str, digits: int = 1) -> float:
-        return round(sum(row[field] for row in rows) / n, digits)
-
-    sitting_h = sum(day.sitting_s for day in days) / 3600
-    bouts = [b for day in days for b in day.bouts]
-    reminders = sum(day.reminders for day in days)
-    get_up = [s for day in days for s in day.get_up_s]
-    row = {field: mean(field) for field in (
-        "wear_min", "sitting_min", "standing_min", "walking_min", "lying_min", "breaks",
-        "longest_bout_min", "bouts_30", "bouts_30_min", "bouts_60", "bouts_60_min",
-        "reminders", "heeded", "snoozed")}
-    row.update({
-        "device": days[0].device, "date": "", "low_wear": False, "estimated_min": 0,
-        "steps": round(sum(day.steps for day in days) / n),
-        "breaks_per_sitting_hour": (round(sum(day.breaks for day in days) / sitting_h, 2)
-                                    if sitting_h else None),
-        "bouts": round(len(bouts) / n, 1),
-        "mean_bout_min": round(statistics.fmean(bouts), 1) if bouts else None,
-        "heeded_pct": (round(100 * sum(day.heeded for day in days) / reminders, 1)
-                       if reminders else None),
-        "median_min_to_get_up": round(statistics.median(get_up) / 60, 1) if get_up else None,
-    })
-    return row
 
 
 def _shown(row: dict[str, Any], weekday: str, label: str = "") -> dict[str, Any]:
