@@ -9,6 +9,7 @@ from __future__ import annotations
 import html as htmllib
 import json
 import re
+import time
 from datetime import date, datetime, timezone
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -19,7 +20,7 @@ from PIL import Image
 from review_log import BERLIN, Log, mark_estimated, synthetic_days, utc
 from test_review_metrics import office_day, snooze_day
 
-from unsit.review import png
+from unsit.review import charts, png
 from unsit.review.charts import (
     COLOURS, HEEDED_COLOUR, IGNORED_COLOUR, SNOOZED_COLOUR,
 )
@@ -346,3 +347,117 @@ def test_idle_runs_are_drawn_as_not_worn_and_split_at_midnight(tmp_path: Path) -
     assert tips == [
         "21:00\u201322:00 sitting (60 min)", "22:00\u201324:00 not_worn (120 min)",
         "00:00\u201308:00 not_worn (480 min)", "08:00\u201308:30 walking (30 min)"]
+
+
+def test_headline_says_which_days_it_counts(tmp_path: Path) -> None:
+    with open_store(tmp_path / "unsit.db") as store:
+        office_day().save(store)                            # Monday 2 March: 10 h of wear
+        snooze_day().save(store, first_seq=1000)            # Tuesday 3 March: little wear
+        page = build_report(store.conn, DEVICE, date(2026, 3, 2), date(2026, 3, 3), BERLIN,
+                            GENERATED)
+    assert "<b>3.5 h</b>sitting per day" in page            # the valid Monday alone
+    # Reminders of both days: 3 + 5 given, 1 + 1 heeded, 0 + 2 snoozed.
+    assert "<b>25%</b>of 8 reminders heeded (2 snoozed), all days" in page
+    assert "<b>1 of 2</b>days counted: 10 h+ of wear" in page
+    found = re.search(r'<p class="note" id="counted">([^<]*)</p>', page)
+    assert found and found.group(1) == (
+        "The first four figures are means over the 1 day with at least 10 h of wear, of the"
+        " 2 days shown: a day worn less would understate its sitting and bouts. Reminders"
+        " count every day (5 of them on days not counted above).")
+
+
+def test_trend_axes_have_round_ticks_with_units_gridlines_and_dates(month_html: str) -> None:
+    figures = re.findall(r'<figure class="trend">(.*?)</figure>', section(month_html, "trends"),
+                         re.S)
+    assert len(figures) == 3
+    for figure, unit in zip(figures, (" h", "", " min"), strict=True):
+        yaxis = re.search(r'<div class="yaxis">(.*?)</div>', figure)
+        assert yaxis
+        labels = re.findall(r">([^<]*)</span>", yaxis.group(1))
+        assert labels[0] == "0" and all(label.endswith(unit) for label in labels[1:])
+        values = [float(label.removesuffix(unit)) for label in labels]
+        steps = {round(b - a, 6) for a, b in zip(values, values[1:])}
+        assert 4 <= len(values) <= 6 and len(steps) == 1
+        step = steps.pop()
+        assert f"{step:e}"[0] in "125"              # 1, 2 or 5 times a power of ten
+        assert figure.count('class="grid"') == len(values) - 1
+        heights = [float(h) for h in re.findall(r'<rect x="[^"]*" y="[^"]*" width="0.76"'
+                                                r' height="([^"]*)"', figure)]
+        assert len(heights) == 31 and max(heights) > 100 * (1 - step / values[-1])
+        xaxis = re.search(r'<div class="xaxis">(.*?)</div>', figure)
+        assert xaxis
+        assert re.findall(r">([^<]*)</span>", xaxis.group(1)) == [
+            "1 Mar", "7 Mar", "13 Mar", "19 Mar", "25 Mar", "31 Mar"]
+
+
+def test_round_ticks() -> None:
+    # A 120-minute maximum gets 0, 50, 100 and 150, not a lone 200.
+    assert charts._ticks(120) == (50, 150)
+    assert charts._ticks(9.4) == (2, 10)
+    assert charts._ticks(3) == (1, 3)
+    assert charts._ticks(0) == (0.2, 1.0)
+
+
+@pytest.fixture(scope="module")
+def season(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """100 days from Sunday 1 March 2026 to Monday 8 June."""
+    with open_store(tmp_path_factory.mktemp("season") / "unsit.db") as store:
+        log = Log(DEVICE)
+        log.add(synthetic_days(date(2026, 3, 1), 100))
+        log.save(store)
+        yield store
+
+
+def bar_tips(page: str) -> list[list[str]]:
+    """The tooltips of each trend chart's bars."""
+    return [re.findall(r'width="0.76" height="[^"]*" fill="[^"]*"[^>]*><title>([^<]*)</title>',
+                       figure)
+            for figure in re.findall(r'<figure class="trend">(.*?)</figure>', page, re.S)]
+
+
+def test_long_ranges_are_shown_by_week_or_month(season: Store) -> None:
+    first, last = date(2026, 3, 1), date(2026, 6, 8)
+    page = build_report(season.conn, DEVICE, first, last, BERLIN, GENERATED)
+    # 100 days: by week (ISO weeks from Monday 23 February to Monday 8 June: 16 of them).
+    tips = bar_tips(section(page, "trends"))
+    assert [len(t) for t in tips] == [16, 16, 16]
+    assert tips[0][0].startswith("wk 23 Feb: ") and tips[0][-1].startswith("wk 8 Jun: ")
+    labels = re.findall(r'<span class="label">([^<]*)</span>', section(page, "heatmap"))
+    assert len(labels) == 16 and labels[1] == "wk 2 Mar"
+    strips = re.findall(r'<span class="label">([^<]*)</span>', section(page, "timeline"))
+    assert len(strips) == 28 and strips[-1] == "Mon 8 Jun"
+    assert "Day by day: the last 28 days" in page
+    # The week table: the mean day of each week's valid days, then every day folded.
+    table = section(page, "days")
+    weekly, daily = re.findall(r"<table>(.*?)</table>", table)
+    heads = re.findall(r"<th>([^<]*)</th>", weekly)
+    assert heads[:3] == ["week", "days (valid)", "wear min"]
+    week = dict(zip(heads, re.findall(r"<td>([^<]*)</td>",
+                                      re.findall(r"<tr>(.*?)</tr>", weekly)[2]), strict=True))
+    days = summarise(season.conn, [DEVICE], date(2026, 3, 2), date(2026, 3, 8), BERLIN)
+    assert week["week"] == "wk 2 Mar" and week["days (valid)"] == "7 (7)"
+    assert week["sitting min"] == str(round(sum(d.sitting_s for d in days) / 60 / 7, 1))
+    assert len(re.findall(r"<tr", daily)) == 1 + 100
+    assert "<summary>Every day (100)</summary>" in table
+    # Asked for by month: March to June.
+    page = build_report(season.conn, DEVICE, first, last, BERLIN, GENERATED, period="month")
+    tips = bar_tips(section(page, "trends"))
+    assert [t.split(":")[0] for t in tips[0]] == [
+        "Mar 2026", "Apr 2026", "May 2026", "Jun 2026"]
+    # And by day, as a month is by default.
+    page = build_report(season.conn, DEVICE, first, last, BERLIN, GENERATED, period="day")
+    assert [len(t) for t in bar_tips(section(page, "trends"))] == [100, 100, 100]
+
+
+@pytest.mark.slow
+def test_a_year_by_month_is_small_and_fast(tmp_path: Path) -> None:
+    with open_store(tmp_path / "year.db") as store:
+        log = Log(DEVICE)
+        log.add(synthetic_days(date(2025, 3, 1), 365))
+        log.save(store)
+        start = time.process_time()
+        page = build_report(store.conn, DEVICE, date(2025, 3, 1), date(2026, 2, 28), BERLIN,
+                            GENERATED)
+        cpu = time.process_time() - start
+    assert [len(t) for t in bar_tips(section(page, "trends"))] == [12, 12, 12]
+    assert len(page.encode()) < 3_000_000 and cpu < 2.0, (len(page), cpu)
