@@ -72,7 +72,7 @@ def average_row(days: Sequence[DayMetrics]) -> dict[str, Any]:
     bouts = [b for day in days for b in day.bouts]
     reminders = sum(day.reminders for day in days)
     get_up = [s for day in days for s in day.get_up_s]
-    row = {field: mean(field) for field in (
+    row: dict[str, Any] = {field: mean(field) for field in (
         "wear_min", "sitting_min", "standing_min", "walking_min", "lying_min", "breaks",
         "longest_bout_min", "bouts_30", "bouts_30_min", "bouts_60", "bouts_60_min",
         "reminders", "heeded", "snoozed")}
