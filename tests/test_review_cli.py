@@ -327,7 +327,7 @@ def test_summary_table_has_weekdays_and_mean_rows_and_fits_100_columns(
     assert main([*args, "--wide"]) == 0
     wide = capsys.readouterr().out.splitlines()
     assert len(wide[0]) > 100
-    for heading in ("stand h", "walk h", "br/sit h", "mean bout", ">=30 n/min", "snooze",
+    for heading in ("stand h", "walk h", "lie h", "br/sit h", "mean bout", ">=30 n/min",
                     "get up min"):
         assert heading in wide[0]
     assert wide[3].startswith("mean 2 days")

@@ -33,9 +33,9 @@ _WIDE = (
 )
 _NARROW = (
     ("date", "date"), ("weekday", "day"), ("wear_h", "wear h"), ("sitting_h", "sit h"),
-    ("upright_h", "up h"), ("lying_h", "lie h"), ("steps", "steps"), ("breaks", "breaks"),
+    ("upright_h", "up h"), ("steps", "steps"), ("breaks", "breaks"),
     ("longest_bout_min", "longest"), ("bouts_60", ">=60"), ("reminders", "remind"),
-    ("heeded_pct", "heeded %"),
+    ("snoozed", "snooze"), ("heeded_pct", "heeded %"),
 )
 WIDTH = 100     # the default table is at most this wide
 
