@@ -331,3 +331,36 @@ def test_summary_table_has_weekdays_and_mean_rows_and_fits_100_columns(
                     "get up min"):
         assert heading in wide[0]
     assert wide[3].startswith("mean 2 days")
+
+
+def test_summary_by_week_and_month(nine_days: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["summary", "--db", str(nine_days), "--tz", "Europe/Berlin", "--days", "30"]
+    assert main([*args, "--by", "week"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    # Sunday 1 March closes the week of 23 February; 2 to 8 March is a week; the 9th (the
+    # clip on the desk all day) opens the next one, which has no valid day.
+    assert [line.split()[:4] for line in lines[:4]] == [
+        ["week", "days", "wear", "h"], ["wk", "23", "Feb", "1/1"], ["wk", "2", "Mar", "7/7"],
+        ["wk", "9", "Mar", "*"]]
+    assert lines[3].split()[4] == "0/1"
+    assert "each week: the mean day of its valid days; days: valid/all" in lines
+    assert "* less than 10 h of wear: no valid day in the week: the mean of all its days" in lines
+    assert main([*args, "--by", "week", "--json"]) == 0
+    weeks = json.loads(capsys.readouterr().out)
+    days = json.loads(summary_json(nine_days, "--from", "2026-03-02", "--to", "2026-03-08",
+                                   capsys=capsys))
+    assert [(w["date"], w["days"], w["valid_days"]) for w in weeks] == [
+        ("2026-02-23", 1, 1), ("2026-03-02", 7, 7), ("2026-03-09", 1, 0)]
+    assert weeks[1]["sitting_min"] == round(sum(d["sitting_min"] for d in days) / 7, 1)
+    assert weeks[1]["heeded_pct"] == round(
+        100 * sum(d["heeded"] for d in days) / sum(d["reminders"] for d in days), 1)
+    assert main([*args, "--by", "month", "--csv"]) == 0
+    months = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(m["period"], m["date"], m["days"], m["valid_days"]) for m in months] == [
+        ("month", "2026-03-01", "9", "8")]
+
+
+def summary_json(db: Path, *args: str, capsys: pytest.CaptureFixture[str]) -> str:
+    assert main(["summary", "--db", str(db), "--tz", "Europe/Berlin", "--json", *args]) == 0
+    return capsys.readouterr().out

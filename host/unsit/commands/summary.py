@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from unsit.review.metrics import FIELDS, LOW_WEAR_MIN, DayMetrics, summarise
 from unsit.review.options import Selection, add_day_options, add_store_options
-from unsit.review.periods import average_row
+from unsit.review.periods import PERIOD_FIELDS, PERIODS, average_row, period_rows
 from unsit.review.tables import write_csv, write_json, write_text
 
 NAME = "summary"
@@ -42,6 +42,9 @@ WIDTH = 100     # the default table is at most this wide
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_day_options(parser, DEFAULT_DAYS)
+    parser.add_argument("--by", choices=PERIODS, default="day",
+                        help="one row per day (default), week or month: the mean day of its"
+                             " days with 10 h of wear")
     shape = parser.add_mutually_exclusive_group()
     shape.add_argument("--wide", action="store_true",
                        help="every column in the table (wider than 100 characters)")
@@ -57,40 +60,61 @@ def run(args: argparse.Namespace) -> int:
         days = summarise(chosen.conn, chosen.devices, chosen.first, chosen.last, chosen.zone)
     finally:
         chosen.close()
-    if args.json:
+    if args.by != "day" and (args.json or args.csv):
+        fields = PERIOD_FIELDS + tuple(f for f in FIELDS if f not in PERIOD_FIELDS)
+        rows = [{f: row[f] for f in fields} for row in period_rows(days, args.by)]
+        if args.json:
+            write_json(sys.stdout, rows)
+        else:
+            write_csv(sys.stdout, fields, rows)
+    elif args.json:
         write_json(sys.stdout, (day.as_row() for day in days))
     elif args.csv:
         write_csv(sys.stdout, FIELDS, (day.as_row() for day in days))
     else:
-        print_table(sys.stdout, days, _WIDE if args.wide else _NARROW)
+        print_table(sys.stdout, days, _WIDE if args.wide else _NARROW, args.by)
     return 0
 
 
 def print_table(out: TextIO, days: list[DayMetrics],
-                columns: Sequence[tuple[str, str]]) -> None:
-    """One table per device: a row per day, then the mean of all days and of the valid days
-    (at least 10 h of wear), then footnotes for the marks used."""
+                columns: Sequence[tuple[str, str]], period: str = "day") -> None:
+    """One table per device: a row per day (or week, or month: the mean day of its valid
+    days), then the mean of all days and of the valid days (at least 10 h of wear), then
+    footnotes for the marks used."""
     devices = list(dict.fromkeys(day.device for day in days))
+    if period != "day":
+        columns = [("date", period), ("days", "days"),
+                   *(c for c in columns if c[0] not in ("date", "weekday"))]
+    by_period = period_rows(days, period) if period != "day" else []
     rows: list[dict[str, Any]] = []
     for n, device in enumerate(devices):
         if len(devices) > 1:
             out.write(("\n" if n else "") + f"device {device}\n")
         own = [day for day in days if day.device == device]
-        shown = [_shown(day.as_row(), day.day.strftime("%a")) for day in own]
+        if period == "day":
+            shown = [_shown(day.as_row(), day.day.strftime("%a")) for day in own]
+        else:
+            shown = [{**_shown(row, "", row["label"] + (" *" if row["low_wear"] else "")),
+                      "days": f"{row['valid_days']}/{row['days']}"}
+                     for row in by_period if row["device"] == device]
         rows.extend(shown)
         valid = [day for day in own if not day.low_wear]
         if len(own) > 1:
-            shown.append(_shown(average_row(own), "", f"mean {len(own)} days"))
+            shown.append({**_shown(average_row(own), "", f"mean {len(own)} days"), "days": ""})
             if valid and len(valid) < len(own):
-                shown.append(_shown(average_row(valid), "", f"mean {len(valid)} valid"))
+                shown.append({**_shown(average_row(valid), "", f"mean {len(valid)} valid"),
+                              "days": ""})
         write_text(out, columns, shown)
     fields = {field for field, _ in columns}
     if len(days) > len(devices) and any(day.low_wear for day in days):
         out.write(f"valid: days with at least {LOW_WEAR_MIN // 60} h of wear\n")
+    if period != "day":
+        out.write(f"each {period}: the mean day of its valid days; days: valid/all\n")
     if any(row["low_wear"] for row in rows):
-        out.write(f"* less than {LOW_WEAR_MIN // 60} h of wear: the day's figures are"
-                  " incomplete\n")
-    if any(row["estimated_min"] for row in rows):
+        what = "the day's figures are incomplete" if period == "day" else (
+            f"no valid day in the {period}: the mean of all its days")
+        out.write(f"* less than {LOW_WEAR_MIN // 60} h of wear: {what}\n")
+    if period == "day" and any(row["estimated_min"] for row in rows):
         out.write("~ some minutes' times are estimates (a boot that ended before its clock was"
                   " set, docs/sync.md): they may lie up to about 10 min late\n")
     if "upright_h" in fields:

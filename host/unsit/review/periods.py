@@ -88,3 +88,22 @@ def average_row(days: Sequence[DayMetrics]) -> dict[str, Any]:
         "median_min_to_get_up": round(statistics.median(get_up) / 60, 1) if get_up else None,
     })
     return row
+
+
+PERIOD_FIELDS = ("device", "period", "date", "days", "valid_days")
+
+
+def period_rows(days: Sequence[DayMetrics], period: str) -> list[dict[str, Any]]:
+    """One row per device and period: the mean day of the period's valid days (of all its
+    days, marked ``low_wear``, when none is valid), with ``date`` its first day, ``label``
+    (:func:`period_label`), ``days`` and ``valid_days`` the days it holds and the valid ones."""
+    out = []
+    for device in dict.fromkeys(day.device for day in days):
+        for start, members in group([d for d in days if d.device == device], period):
+            valid = [d for d in members if not d.low_wear]
+            row = average_row(valid or members)
+            row.update(period=period, date=start.isoformat(), label=period_label(start, period),
+                       days=len(members), valid_days=len(valid), low_wear=not valid,
+                       estimated_min=sum(d.estimated_min for d in members))
+            out.append(row)
+    return out

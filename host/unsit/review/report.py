@@ -291,14 +291,9 @@ def _tables(rows: Sequence[dict[str, Any]], groups: Sequence[tuple[date, list[Da
     valid days) above the daily table, folded."""
     if period == "day":
         return _table(rows)
-    summary = []
-    for start, members in groups:
-        valid = [d for d in members if not d.low_wear]
-        row = periods.average_row(valid or members)
-        row["date"] = periods.period_label(start, period)
-        row["days"] = f"{len(members)} ({len(valid)})"
-        row["low_wear"] = not valid
-        summary.append(row)
+    summary = [{**row, "date": row["label"], "estimated_min": 0,
+                "days": f"{row['days']} ({row['valid_days']})"}
+               for row in periods.period_rows([d for _, ds in groups for d in ds], period)]
     return "".join([
         f'<p class="note">Each {period}: the mean day of its days with at least'
         f" {LOW_WEAR_MIN // 60} h of wear (valid); heeded % over all of them.</p>",
