@@ -169,9 +169,10 @@ def bars(title: str, labels: Sequence[str], names: Sequence[str], values: Sequen
             f' stroke="{GRID_COLOUR}" stroke-width="1" vector-effect="non-scaling-stroke"'
             ' shape-rendering="crispEdges"/>'
         )
+    suffix = f" {unit}" if unit else ""
     for i, (name, value, is_low) in enumerate(zip(names, values, low, strict=True)):
         height = 100 * value / top
-        tip = f"{name}: {value:g} {unit}" + (" (little wear)" if is_low else "")
+        tip = f"{name}: {value:g}{suffix}" + (" (little wear)" if is_low else "")
         faded = ' fill-opacity="0.35"' if is_low else ""
         shapes.append(
             f'<rect x="{i + 0.12:.2f}" y="{100 - height:.2f}" width="0.76" height="{height:.2f}"'
@@ -184,7 +185,6 @@ def bars(title: str, labels: Sequence[str], names: Sequence[str], values: Sequen
             f'<line x1="0" x2="{n}" y1="{y:.2f}" y2="{y:.2f}" stroke="#444" stroke-width="1"'
             ' stroke-dasharray="4 3" vector-effect="non-scaling-stroke"/>'
         )
-    suffix = f" {unit}" if unit else ""
     yticks = "".join(
         f'<span style="top:{100 - 100 * tick / top:.4g}%">{tick:g}{suffix if tick else ""}'
         "</span>" for tick in ticks

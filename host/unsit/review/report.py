@@ -74,7 +74,6 @@ th, td { padding: 3px 5px; border-bottom: 1px solid var(--line); text-align: rig
 th { white-space: normal; vertical-align: bottom; min-width: 3.2em; }
 th:first-child, td:first-child { text-align: left; position: sticky; left: 0; background: #fff; }
 tr.low td { color: var(--muted); }
-tr.mean td { font-weight: 600; }
 details summary { cursor: pointer; margin: 8px 0; }
 #tip { position: fixed; left: 8px; right: 8px; bottom: 8px; padding: 8px 10px; border-radius: 8px;
   background: #222; color: #fff; font-size: 13px; display: none; }
@@ -147,7 +146,7 @@ def build_report(conn: sqlite3.Connection, device: str, first: date, last: date,
         timeline_head = "<h2>Day by day</h2>"
     else:
         timeline_head = (f"<h2>Day by day: the last {len(strips)} days</h2>"
-                         f'<p class="note">Earlier days are in the tables below.</p>')
+                         '<p class="note">Earlier days are in the tables below.</p>')
     return "\n".join([
         "<!doctype html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -272,7 +271,7 @@ def _figures(rows: Sequence[dict[str, Any]]) -> str:
     else:
         why = (f"No day has {hours} h of wear: the first four figures are means over"
                f" {_days(len(worn))} with some wear, and understate a whole day.")
-    left_out = sum(r["reminders"] for r in rows if r not in counted)
+    left_out = reminders_given - sum(r["reminders"] for r in counted)
     why += (f" Reminders count every day ({left_out} of them on days not counted above)."
             if left_out else " Reminders count every day.")
     return f'<div class="figures">{cells}</div><p class="note" id="counted">{escape(why)}</p>'
