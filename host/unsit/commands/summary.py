@@ -37,7 +37,6 @@ _NARROW = (
     ("longest_bout_min", "longest"), ("bouts_60", ">=60"), ("reminders", "remind"),
     ("snoozed", "snooze"), ("heeded_pct", "heeded %"),
 )
-WIDTH = 100     # the default table is at most this wide
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
