@@ -7,7 +7,8 @@ minutes, one row for every minute of the year (525,600 rows: unworn nights are s
 minute rows here, the worst case), with the coach's reminders (a third of the bouts' first
 ones snoozed) and one day a month whose minutes have estimated times (``estimated_times``: far
 more than a clip that is synced now and then would have); then times the daily summary,
-the HTML report of the year and of its last 30 days, and the CSV export of the bouts. Prints
+the HTML report of the year (by month, the default for a year, by week and by day) and
+of its last 30 days, and the CSV export of the bouts. Prints
 the best of three runs of each.
 """
 
@@ -29,6 +30,7 @@ from review_log import synthetic_days  # noqa: E402  (the tests' generator of pl
 
 from unsit.review.export import FIELDS, export_rows  # noqa: E402
 from unsit.review.metrics import summarise  # noqa: E402
+from unsit.review.periods import auto_period  # noqa: E402
 from unsit.review.report import build_report  # noqa: E402
 from unsit.review.tables import write_csv  # noqa: E402
 from unsit.store import IDLE, MINUTE, open_store  # noqa: E402
@@ -98,13 +100,17 @@ def main() -> None:
             assert sum(day.estimated_min for day in days) == n_estimated
             assert sum(day.snoozed for day in days) > 0
             print(f"summary of {DAYS} days: {seconds} (target < 1 s)")
-            seconds, page = best_of(3, lambda: build_report(conn, DEVICE, FIRST, last, ZONE))
-            assert isinstance(page, str)
-            print(f"report of {DAYS} days: {seconds}, {len(page) / 1e6:.1f} MB of HTML")
+            for period in ("month", "week", "day"):
+                seconds, page = best_of(3, lambda: build_report(conn, DEVICE, FIRST, last, ZONE,
+                                                                period=period))
+                assert isinstance(page, str)
+                default = " (the default)" if period == auto_period(FIRST, last) else ""
+                print(f"report of {DAYS} days by {period}{default}: {seconds},"
+                      f" {len(page.encode()) / 1e6:.2f} MB of HTML")
             month = last - timedelta(days=29)
             seconds, page = best_of(3, lambda: build_report(conn, DEVICE, month, last, ZONE))
             assert isinstance(page, str)
-            print(f"report of 30 days: {seconds}, {len(page) / 1e3:.0f} kB of HTML")
+            print(f"report of 30 days: {seconds}, {len(page.encode()) / 1e3:.0f} kB of HTML")
 
             def bouts_csv() -> int:
                 out = io.StringIO()

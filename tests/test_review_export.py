@@ -12,7 +12,7 @@ from review_log import Log, mark_estimated, utc
 from test_review_metrics import office_day
 
 from unsit.cli import main
-from unsit.review.export import FIELDS
+from unsit.review.export import ACTIVPAL_FIELDS, FIELDS, GADGETBRIDGE_FIELDS
 from unsit.store import MINUTE, StoredRecord, open_store
 from unsit_firmware.logic import events
 
@@ -158,3 +158,71 @@ def test_a_boot_placed_by_estimate_is_flagged_end_to_end(tmp_path: Path,
     (day,) = json.loads(capsys.readouterr().out)
     assert (day["estimated_min"], day["sitting_min"], day["reminders"], day["snoozed"]) == (
         3, 4.0, 1, 1)
+
+
+def test_activpal_events_of_the_office_day(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = list(csv.reader(io.StringIO(export(capsys, db, "--format", "activpal"))))
+    assert tuple(rows[0]) == ACTIVPAL_FIELDS
+    # The first six columns, as activPAL-processing readers take them, worked out by hand from
+    # office_day: events are runs of one class; sitting then lying is one sedentary event; the
+    # unworn half hour and the hole in the log after 12:31 get no row.
+    monday = 46083                      # 2026-03-02 as a spreadsheet serial date
+    expected = [  # start, seconds, code, cumulative steps / 2, MET.h
+        ("08:00", 600, 2, 500, 3.5 * 600 / 3600),
+        ("08:10", 5400, 0, 500, 1.33 * 1.5),
+        ("09:40", 300, 1, 500, 1.59 * 300 / 3600),
+        ("09:45", 1800, 0, 500, 1.33 * 0.5),
+        ("10:15", 300, 2, 625, 3.5 * 300 / 3600),
+        ("10:20", 1740, 0, 625, 1.33 * 1740 / 3600),
+        ("10:49", 60, 1, 625, 1.59 / 60),          # a tie of sitting and standing is upright
+        ("10:50", 4200, 0, 625, 1.33 * 4200 / 3600),
+        ("12:30", 60, 0, 625, 1.33 / 60),
+        ("13:00", 21600, 1, 625, 1.59 * 6),
+    ]
+    assert len(rows) == 1 + len(expected)
+    for row, (at, seconds, code, strides, met_h) in zip(rows[1:], expected, strict=True):
+        hours, minutes = map(int, at.split(":"))
+        assert float(row[0]) == pytest.approx(monday + (hours * 60 + minutes) / 1440, abs=1e-9)
+        assert int(row[1]) == ((hours - 8) * 3600 + minutes * 60) * 20     # 20 samples a second
+        assert (int(row[2]), int(row[3]), int(row[4])) == (seconds, code, strides)
+        assert float(row[5]) == pytest.approx(met_h, abs=1e-6)
+        assert row[8] == f"2026-03-02T{at}:00+01:00"
+    extra = dict(zip(ACTIVPAL_FIELDS, rows[8], strict=True))
+    assert (extra["class"], extra["lying_s"], extra["steps"]) == ("sedentary", "600", "0")
+    assert [r[9] for r in rows[1:4]] == ["stepping", "sedentary", "standing"]
+
+
+def test_gadgetbridge_minutes(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = list(csv.DictReader(io.StringIO(export(capsys, db, "--format", "gadgetbridge"))))
+    assert tuple(rows[0]) == GADGETBRIDGE_FIELDS
+    assert len(rows) == 10 + 90 + 5 + 30 + 5 + 29 + 1 + 60 + 10 + 30 + 1 + 360
+    by_time = {int(r["TIMESTAMP"]): r for r in rows}
+
+    def at(local: str) -> tuple[str, ...]:
+        r = by_time[utc(f"2026-03-02 {local}")]
+        return r["RAW_KIND"], r["STEPS"], r["RAW_INTENSITY"], r["HEART_RATE"]
+
+    assert at("08:00") == ("32", "100", "255", "-1")     # walking
+    assert at("08:10") == ("1", "0", "0", "-1")          # sitting: worn, awake
+    assert at("10:49") == ("1", "0", "0", "-1")          # the tie: standing
+    assert at("11:50") == ("0", "0", "0", "-1")          # lying: rest or sleep, unknown
+    assert at("12:00") == ("8", "0", "0", "-1")          # not worn
+    assert {r["DEVICE_ID"] for r in rows} == {"a1b2c3d4"} and {r["USER_ID"] for r in rows} == {
+        "1"}
+
+
+def test_tool_layouts_refuse_what_and_activpal_wants_one_device(
+        db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["export", "--db", str(db), "--format", "activpal", "--what", "bouts"]) == 2
+    assert capsys.readouterr().err == (
+        "unsit export: error: --what goes with --format csv or json; --format activpal has its"
+        " own rows\n")
+    with open_store(db) as store:
+        other = Log("ffee0011")
+        other.minutes("2026-03-02 09:00", 45, "sitting")
+        other.save(store)
+    assert main(["export", "--db", str(db), "--format", "activpal"]) == 2
+    assert "choose one with --device ID" in capsys.readouterr().err
+    assert main(["export", "--db", str(db), "--format", "activpal", "--device", "ffee"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert [(r[2], r[3], r[6]) for r in rows[1:]] == [("2700", "0", "ffee0011")]

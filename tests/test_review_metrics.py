@@ -204,8 +204,17 @@ def test_several_devices_each_get_their_days(store: Store) -> None:
 
 def test_default_days_end_at_the_last_day_with_data(store: Store) -> None:
     office_day().save(store)
-    first, last = choose_days(store.conn, ["a1b2c3d4"], BERLIN, 7, None, None, 30)
+    first, last = choose_days(store.conn, ["a1b2c3d4"], BERLIN, 7, None, None, 30,
+                              keep_empty=True)
     assert (first, last) == (date(2026, 2, 24), date(2026, 3, 2))
+    # Without keep_empty, the days before the first day with data are left out.
+    assert choose_days(store.conn, ["a1b2c3d4"], BERLIN, None, None, None, 30) == (
+        date(2026, 3, 2), date(2026, 3, 2))
+    assert choose_days(store.conn, ["a1b2c3d4"], BERLIN, None, date(2026, 2, 1), None, 30,
+                       today=date(2026, 3, 20)) == (date(2026, 3, 2), date(2026, 3, 2))
+    assert choose_days(store.conn, ["a1b2c3d4"], BERLIN, None, date(2026, 3, 1), None, 30,
+                       keep_empty=True, today=date(2026, 3, 20)) == (
+        date(2026, 3, 1), date(2026, 3, 20))
 
 
 def snooze_day() -> Log:

@@ -12,10 +12,12 @@ from pathlib import Path
 
 from unsit.errors import UnsitError
 from unsit.review.options import Selection, add_day_options, add_store_options
+from unsit.review.periods import DAILY_MAX, PERIODS, WEEKLY_MAX
 from unsit.review.report import build_report
 
 NAME = "report"
-HELP = "Write an HTML report (timeline per day, hourly heatmap, trends) that opens offline."
+HELP = ("Write an HTML report (timeline per day, hourly heatmap, trends, tables by day, week or"
+        " month) that opens offline.")
 
 DEFAULT_DAYS = 30
 
@@ -24,6 +26,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", metavar="FILE", default="report.html",
                         help="where to write the HTML (default: report.html)")
     add_day_options(parser, DEFAULT_DAYS)
+    parser.add_argument("--by", choices=PERIODS,
+                        help="one row per day, week or month in the trends, heatmap and table"
+                             f" (default: by day up to {DAILY_MAX} days, by week up to"
+                             f" {WEEKLY_MAX}, else by month)")
     parser.add_argument("--png", action="store_true",
                         help="also write each chart as FILE-<chart>.png (needs Chromium)")
     add_store_options(parser)
@@ -38,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         assert chosen.first is not None and chosen.last is not None
         html = build_report(chosen.conn, chosen.devices[0], chosen.first, chosen.last,
-                            chosen.zone)
+                            chosen.zone, period=args.by)
     finally:
         chosen.close()
     try:

@@ -7,6 +7,7 @@ scaled SVG's text would shrink. Colours are the Okabe-Ito palette (safe for colo
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import date
 from html import escape
@@ -109,26 +110,34 @@ def timeline(days: Sequence[date], runs: Sequence[Sequence[Run]],
     return "\n".join(out)
 
 
-def heatmap(days: Sequence[date], cells: dict[tuple[int, int], tuple[int, int]]) -> str:
-    """Sitting minutes per local hour (columns) and day (rows): the darker, the more sitting;
-    hours without wear stay pale grey."""
+def heatmap(labels: Sequence[str], names: Sequence[str],
+            cells: dict[tuple[int, int], tuple[int, int, int]]) -> str:
+    """Sitting minutes per local hour (columns) and row (a day, or a week or month), the
+    darker the more sitting. ``cells`` maps ``(row, hour)`` to (sitting seconds, worn seconds,
+    days worn in that hour); a row of several days shows the mean of the days worn then.
+    Hours without wear stay pale grey. ``names`` name the rows in the tooltips."""
     out = [hour_axis()]
-    for i, day in enumerate(days):
+    for i, (label, name) in enumerate(zip(labels, names, strict=True)):
         shapes = []
         for hour in range(24):
-            sitting, worn = cells.get((i, hour), (0, 0))
-            if worn == 0:
+            sitting, worn, days = cells.get((i, hour), (0, 0, 0))
+            if worn == 0 or days == 0:
                 continue
-            share = min(1.0, sitting / 3600)
-            tip = f"{day.isoformat()} {hour:02d}:00 sat {sitting / 60:.0f} of {worn / 60:.0f} min"
+            mean = sitting / days
+            share = min(1.0, mean / 3600)
+            if days == 1:
+                tip = f"{name} {hour:02d}:00 sat {sitting / 60:.0f} of {worn / 60:.0f} min"
+            else:
+                tip = (f"{name} {hour:02d}:00 sat {mean / 60:.0f} min a day"
+                       f" (mean of the {days} days worn then)")
             shapes.append(
                 f'<rect x="{hour}" y="0" width="1" height="1" fill="{SIT_COLOUR}"'
                 f' fill-opacity="{0.08 + 0.92 * share:.3f}"><title>{escape(tip)}</title></rect>'
             )
         out.append(
-            f'<div class="row"><span class="label">{escape(day_label(day))}</span>'
+            f'<div class="row"><span class="label">{escape(label)}</span>'
             f'<svg class="cells" viewBox="0 0 24 1" preserveAspectRatio="none" role="img"'
-            f' aria-label="sitting per hour on {day.isoformat()}">'
+            f' aria-label="sitting per hour, {escape(name)}">'
             f'<rect class="bg" x="0" y="0" width="24" height="1"/>{"".join(shapes)}</svg></div>'
         )
     scale = "".join(
@@ -139,16 +148,31 @@ def heatmap(days: Sequence[date], cells: dict[tuple[int, int], tuple[int, int]])
     return "\n".join(out)
 
 
-def bars(title: str, days: Sequence[date], values: Sequence[float], low: Sequence[bool],
-         colour: str, unit: str, reference: float | None = None) -> str:
-    """A daily bar chart; low-wear days are drawn hatched-pale; ``reference`` a dashed line."""
-    top = max([*values, reference or 0, 1e-9])
-    top = _nice(top)
+GRID_COLOUR = "#c4c4c4"
+_END = ' class="end"'
+MAX_X_LABELS = 6        # date labels along a trend chart's x axis (fit a phone's 260 px)
+
+
+def bars(title: str, labels: Sequence[str], names: Sequence[str], values: Sequence[float],
+         low: Sequence[bool], colour: str, unit: str, reference: float | None = None) -> str:
+    """A bar chart with one bar per day (or week, or month): gridlines at 3 to 5 round values
+    labelled with ``unit``, up to :data:`MAX_X_LABELS` of the ``labels`` along the x axis,
+    ``low`` bars pale, ``reference`` as a dashed line. ``names`` name the bars in tooltips."""
     n = len(values)
+    step, top = _ticks(max([*values, reference or 0, 0]))
+    ticks = [step * k for k in range(round(top / step) + 1)]
     shapes = []
-    for i, (day, value, is_low) in enumerate(zip(days, values, low, strict=True)):
+    for tick in ticks[1:]:
+        y = 100 - 100 * tick / top
+        shapes.append(
+            f'<line class="grid" x1="0" x2="{max(n, 1)}" y1="{y:.2f}" y2="{y:.2f}"'
+            f' stroke="{GRID_COLOUR}" stroke-width="1" vector-effect="non-scaling-stroke"'
+            ' shape-rendering="crispEdges"/>'
+        )
+    suffix = f" {unit}" if unit else ""
+    for i, (name, value, is_low) in enumerate(zip(names, values, low, strict=True)):
         height = 100 * value / top
-        tip = f"{day.isoformat()}: {value:g} {unit}" + (" (little wear)" if is_low else "")
+        tip = f"{name}: {value:g}{suffix}" + (" (little wear)" if is_low else "")
         faded = ' fill-opacity="0.35"' if is_low else ""
         shapes.append(
             f'<rect x="{i + 0.12:.2f}" y="{100 - height:.2f}" width="0.76" height="{height:.2f}"'
@@ -161,26 +185,37 @@ def bars(title: str, days: Sequence[date], values: Sequence[float], low: Sequenc
             f'<line x1="0" x2="{n}" y1="{y:.2f}" y2="{y:.2f}" stroke="#444" stroke-width="1"'
             ' stroke-dasharray="4 3" vector-effect="non-scaling-stroke"/>'
         )
-    first, last = (day_label(days[0]), day_label(days[-1])) if days else ("", "")
+    yticks = "".join(
+        f'<span style="top:{100 - 100 * tick / top:.4g}%">{tick:g}{suffix if tick else ""}'
+        "</span>" for tick in ticks
+    )
+    every = max(1, -(-n // MAX_X_LABELS))
+    # A label near the right end is aligned to the end, so it does not stick out of the chart.
+    xticks = "".join(
+        f'<span{_END if (i + 0.5) / n > 0.88 and i else ""}'
+        f' style="left:{(i + 0.5) / n * 100:.4g}%">{escape(labels[i])}</span>'
+        for i in range(0, n, every)
+    )
     return (
         f'<figure class="trend"><figcaption>{escape(title)}</figcaption>'
-        f'<div class="plot"><div class="yaxis"><span>{top:g}</span><span>0</span></div>'
+        f'<div class="plot"><div class="yaxis">{yticks}</div>'
         f'<svg class="bars" viewBox="0 0 {max(n, 1)} 100" preserveAspectRatio="none" role="img"'
         f' aria-label="{escape(title)}"><rect class="bg" x="0" y="0" width="{max(n, 1)}"'
-        f' height="100"/>{"".join(shapes)}</svg></div>'
-        f'<div class="xaxis"><span>{escape(first)}</span><span>{escape(last)}</span></div>'
+        f' height="100"/>{"".join(shapes)}</svg>'
+        f'<div class="xaxis">{xticks}</div></div>'
         f'</figure>'
     )
 
 
-def _nice(value: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 times a power of ten that is at least ``value``."""
-    power = 1.0
-    while power * 10 < value:
-        power *= 10
-    while power > value and power > 1e-6:
-        power /= 10
-    for step in (1, 2, 2.5, 5, 10):
-        if step * power >= value:
-            return step * power
-    return value
+def _ticks(value: float) -> tuple[float, float]:
+    """A round step (1, 2 or 5 times a power of ten) and a top that is a multiple of it, at
+    least ``value``, with 3 to 5 steps from 0 to the top."""
+    if value <= 0:
+        value = 1.0                     # an empty chart still gets a readable scale
+    power = 10.0 ** math.floor(math.log10(value / 4))
+    for factor in (1, 2, 5, 10, 20):
+        step = float(f"{factor * power:.6g}")
+        steps = math.ceil(value / step - 1e-9)
+        if steps <= 5:
+            return step, float(f"{max(steps, 3) * step:.6g}")
+    return 20 * power, 100 * power

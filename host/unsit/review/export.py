@@ -16,6 +16,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from unsit.review.bouts import MINUTE_CLASS_SQL, find_bouts
+from unsit.review.source import DAY_S
 from unsit_firmware.logic import events, states
 
 WHAT = ("minutes", "bouts", "events")
@@ -98,3 +99,105 @@ def _events(conn: sqlite3.Connection, device: str, zone: tzinfo, lo: int, hi: in
         yield {"device": device, "seq": seq, "t_utc": t, "local_time": _local(t, zone),
                "kind": events.NAMES.get(kind, f"kind_{kind}"), "kind_code": kind, "a": a, "b": b,
                "estimated": estimated}
+
+
+# -- layouts of other tools (docs/metrics.md, "Export to other tools") ----------------------
+
+ACTIVPAL_HZ = 20            # samples a second that DataCount counts, as an activPAL3's file
+EXCEL_EPOCH = datetime(1899, 12, 30)    # day 0 of the spreadsheet serial dates activPAL writes
+SEDENTARY, STANDING, STEPPING = 0, 1, 2
+ACTIVPAL_CODES = {states.SITTING: SEDENTARY, states.LYING: SEDENTARY,
+                  states.STANDING: STANDING, states.WALKING: STEPPING}
+_ACTIVPAL_BY_NAME = {states.NAMES[state]: code for state, code in ACTIVPAL_CODES.items()}
+ACTIVPAL_CLASSES = {SEDENTARY: "sedentary", STANDING: "standing", STEPPING: "stepping"}
+# METs behind the Activity Score column: sitting and standing still as measured by Mansoubi
+# et al. 2015 (1.33 watching TV, 1.59 standing still), walking at a moderate pace from the
+# 2011 Compendium of Physical Activities (3.5). A rough figure for pipelines that want it.
+ACTIVPAL_METS = {SEDENTARY: 1.33, STANDING: 1.59, STEPPING: 3.5}
+
+ACTIVPAL_FIELDS = (
+    "Time", "DataCount (samples)", "Interval (s)",
+    "ActivityCode (0=sedentary 1=standing 2=stepping)", "CumulativeStepCount",
+    "Activity Score (MET.h)",
+    # Beyond activPAL's six columns (its readers take the first six):
+    "device", "start_utc", "start_local", "class", "steps", "lying_s",
+)
+
+# Gadgetbridge's activity-sample CSV, and the generic ActivityKind values it uses.
+GADGETBRIDGE_FIELDS = ("TIMESTAMP", "DEVICE_ID", "USER_ID", "RAW_INTENSITY", "STEPS",
+                       "RAW_KIND", "HEART_RATE")
+GB_UNKNOWN, GB_ACTIVITY, GB_NOT_WORN, GB_WALKING = 0, 1, 8, 32
+GB_NOT_MEASURED = -1
+GB_KINDS = {"not_worn": GB_NOT_WORN, "sitting": GB_ACTIVITY, "standing": GB_ACTIVITY,
+            "walking": GB_WALKING, "lying": GB_UNKNOWN}
+
+LAYOUTS: dict[str, tuple[str, ...]] = {
+    "activpal": ACTIVPAL_FIELDS, "gadgetbridge": GADGETBRIDGE_FIELDS}
+
+
+def excel_serial(t: int, zone: tzinfo) -> str:
+    """The local wall time of UTC second ``t`` as a spreadsheet serial date (days since
+    1899-12-30, the local clock's time of day as the fraction), as activPAL files hold it."""
+    local = datetime.fromtimestamp(t, zone).replace(tzinfo=None)
+    return f"{(local - EXCEL_EPOCH).total_seconds() / DAY_S:.10f}"
+
+
+def activpal_events(conn: sqlite3.Connection, device: str, zone: tzinfo,
+                    span: tuple[int, int] | None = None) -> Iterator[dict[str, Any]]:
+    """One row per posture event of ``device``, as an activPAL events file has them: a run of
+    minutes of one class (sitting and lying are both sedentary, as on a thigh-worn activPAL),
+    contiguous in the log. Unworn minutes and holes in the log end an event and get no row."""
+    lo, hi = span or _EVERYTHING
+    origin: int | None = None
+    cumulative = 0
+    event: list[int] = []           # start, seconds, code, steps, lying seconds
+
+    def row() -> dict[str, Any]:
+        nonlocal cumulative
+        start, seconds, code, steps, lying = event
+        cumulative += steps
+        assert origin is not None
+        return {
+            "Time": excel_serial(start, zone),
+            "DataCount (samples)": (start - origin) * ACTIVPAL_HZ,
+            "Interval (s)": seconds,
+            "ActivityCode (0=sedentary 1=standing 2=stepping)": code,
+            # activPAL counts strides (its readers double the figure): half the steps.
+            "CumulativeStepCount": cumulative // 2,
+            "Activity Score (MET.h)": round(ACTIVPAL_METS[code] * seconds / 3600, 6),
+            "device": device, "start_utc": start, "start_local": _local(start, zone),
+            "class": ACTIVPAL_CLASSES[code], "steps": steps, "lying_s": lying,
+        }
+
+    for minute in _minutes(conn, device, zone, lo, hi):
+        t = minute["t_utc"]
+        code = _ACTIVPAL_BY_NAME.get(minute["state"])
+        if event and (code != event[2] or t != event[0] + event[1]):
+            yield row()
+            event = []
+        if code is None:
+            continue
+        if origin is None:
+            origin = t
+        if not event:
+            event = [t, 0, code, 0, 0]
+        event[1] += 60
+        event[3] += minute["steps"]
+        event[4] += minute["lying_s"]
+    if event:
+        yield row()
+
+
+def gadgetbridge_minutes(conn: sqlite3.Connection, devices: list[str], zone: tzinfo,
+                         span: tuple[int, int] | None = None) -> Iterator[dict[str, Any]]:
+    """One row per logged minute in Gadgetbridge's activity-sample columns (unworn idle runs
+    expanded, as in the minutes export)."""
+    lo, hi = span or _EVERYTHING
+    for device in devices:
+        for minute in _minutes(conn, device, zone, lo, hi):
+            yield {
+                "TIMESTAMP": minute["t_utc"], "DEVICE_ID": device, "USER_ID": 1,
+                "RAW_INTENSITY": round(255 * min(minute["walking_s"], 60) / 60),
+                "STEPS": minute["steps"], "RAW_KIND": GB_KINDS[minute["state"]],
+                "HEART_RATE": GB_NOT_MEASURED,
+            }

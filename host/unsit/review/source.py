@@ -198,36 +198,67 @@ def days_between(first: date, last: date) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
+def data_days(conn: sqlite3.Connection, devices: list[str], zone: tzinfo
+              ) -> tuple[date, date] | None:
+    """The first and last local day holding posture data (minutes or idle runs) of
+    ``devices``, or the days of their events when there is none; None for no data at all.
+    A TIME_SET event logged by today's sync does not move the end while posture data exists."""
+    marks = ",".join("?" for _ in devices)
+    for tables in (("minutes", "idle"), ("events",)):
+        lo = hi = None
+        for table in tables:
+            row = conn.execute(f"SELECT MIN(t_utc), MAX(t_utc) FROM {table}"
+                               f" WHERE device_id IN ({marks})", devices).fetchone()
+            if row[0] is not None:
+                lo = row[0] if lo is None else min(lo, row[0])
+                hi = row[1] if hi is None else max(hi, row[1])
+        if lo is not None and hi is not None:
+            return (datetime.fromtimestamp(int(lo), zone).date(),
+                    datetime.fromtimestamp(int(hi), zone).date())
+    return None
+
+
 def choose_days(conn: sqlite3.Connection, devices: list[str], zone: tzinfo,
                 days: int | None, first: date | None, last: date | None,
-                default_days: int) -> tuple[date, date]:
-    """The local days to review: ``--from/--to``, else the last ``days`` days up to the latest
-    day with posture data (not today: a wearer who synced last week still sees their last
-    week; events count only where there are no minutes at all)."""
-    if (first is None) != (last is None):
-        raise InputError("--from and --to go together")
-    if first is not None and last is not None:
-        if days is not None:
-            raise InputError("give either --days or --from/--to, not both")
+                default_days: int, keep_empty: bool = False, today: date | None = None
+                ) -> tuple[date, date]:
+    """The local days to review.
+
+    ``--from/--to`` give them exactly. ``--from`` alone runs until ``today`` (the local date by
+    default). Otherwise the last ``days`` (or ``default_days``) days up to the latest day with
+    posture data (not today: a wearer who synced last week still sees their last week). Except
+    for an explicit ``--from/--to``, days without data before the first or after the last day
+    with data are left out unless ``keep_empty``."""
+    if last is not None and first is None:
+        raise InputError("--to needs --from (or use --days N)")
+    if first is not None and days is not None:
+        raise InputError("give either --days or --from/--to, not both")
+    if last is not None and first is not None:
         if last < first:
             raise InputError(f"--to {last} is before --from {first}")
         if (last - first).days >= MAX_DAYS:
             raise InputError("a range of more than ten years: narrow --from/--to")
         return first, last
-    count = default_days if days is None else days
-    if not 1 <= count <= MAX_DAYS:
-        raise InputError(f"--days must be from 1 to {MAX_DAYS}, not {count}")
-    # The latest posture data decides (not a TIME_SET event logged by today's sync).
-    marks = ",".join("?" for _ in devices)
-    latest = None
-    for table in ("minutes", "idle", "events"):
-        row = conn.execute(f"SELECT MAX(t_utc) FROM {table} WHERE device_id IN ({marks})",
-                           devices).fetchone()
-        if row[0] is not None and (latest is None or row[0] > latest):
-            latest = int(row[0])
-        if table == "idle" and latest is not None:
-            break
-    if latest is None:
+    extent = data_days(conn, devices, zone)
+    if extent is None:
         raise UnsitError("no minutes or events for the chosen device: run 'unsit sync' first")
-    end = datetime.fromtimestamp(latest, zone).date()
-    return end - timedelta(days=count - 1), end
+    if first is not None:
+        end = today or datetime.now(zone).date()
+        if end < first:
+            raise InputError(f"--from {first} is after today ({end})")
+        if (end - first).days >= MAX_DAYS:
+            raise InputError("a range of more than ten years: narrow --from")
+        start = first
+    else:
+        count = default_days if days is None else days
+        if not 1 <= count <= MAX_DAYS:
+            raise InputError(f"--days must be from 1 to {MAX_DAYS}, not {count}")
+        end = extent[1]
+        start = end - timedelta(days=count - 1)
+    if keep_empty:
+        return start, end
+    clipped = max(start, extent[0]), min(end, extent[1])
+    if clipped[0] > clipped[1]:
+        raise UnsitError(f"no data from {start} to {end} (the data runs from {extent[0]} to"
+                         f" {extent[1]}); add --keep-empty to list the days anyway")
+    return clipped
