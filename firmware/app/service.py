@@ -39,6 +39,7 @@ import asyncio
 from logic import events, frame, protocol
 from logic.records import SIZE
 from logic.settings import SCHEMA, entry_by_id
+from logic.version import VERSION as FIRMWARE_VERSION
 
 try:
     from micropython import const
@@ -49,7 +50,6 @@ except ImportError:
 POLL_MS = const(10)
 IDLE_POLL_MS = const(200)
 IDLE_AFTER_MS = const(5000)
-FIRMWARE_VERSION = (0, 1, 0)
 _READ_CHUNK = const(64)
 _RESPONSE_MAX = const(3 + 9 + 32 * 16)     # the largest response: a full READ
 

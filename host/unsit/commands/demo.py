@@ -17,9 +17,13 @@ import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from unsit import tracegen
+from typing import TYPE_CHECKING
+
 from unsit.commands.simulate import duration
 from unsit.simulation import SimulationResult, simulate
+
+if TYPE_CHECKING:
+    from unsit import tracegen
 
 NAME = "demo"
 HELP = "Run the real firmware on a simulated clip through an office day and show the reminders."
@@ -48,6 +52,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import json
+
+    from unsit import tracegen  # numpy: loaded only when a command needs it
 
     script = tracegen.parse_script(tracegen.office_day(args.seed))
     print("generating an office worker's day ...", file=sys.stderr, flush=True)
@@ -100,6 +106,8 @@ def answer(result: SimulationResult, index: int) -> str:
 
 def postures(script: tracegen.DayScript) -> list[tuple[float, str, float]]:
     """(start second, posture, seconds), a posture that a tap split in the script joined."""
+    from unsit import tracegen
+
     out: list[tuple[float, str, float]] = []
     for t, seg in tracegen.segments_table(script):
         if seg.kind == "tap":
@@ -112,6 +120,8 @@ def postures(script: tracegen.DayScript) -> list[tuple[float, str, float]]:
 
 
 def show_day(script: tracegen.DayScript, result: SimulationResult) -> None:
+    from unsit import tracegen
+
     def at(t_s: float) -> str:
         return (START + timedelta(seconds=int(t_s))).strftime("%H:%M")
 

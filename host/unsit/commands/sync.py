@@ -15,11 +15,12 @@ import asyncio
 import json
 import sys
 from datetime import datetime, timezone
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from unsit.ble import sync_auto
 from unsit.store import UNPLACEABLE_WHY, default_path
-from unsit.sync import SyncReport, sync_serial
+
+if TYPE_CHECKING:
+    from unsit.sync import SyncReport
 
 NAME = "sync"
 HELP = ("Fetch the clip's log (Bluetooth if paired, else USB) into the local store, set its "
@@ -77,6 +78,9 @@ class ProgressLine:
 
 
 async def run_async(args: argparse.Namespace) -> int:
+    from unsit.ble import sync_auto  # bleak and cryptography: loaded only when syncing
+    from unsit.sync import sync_serial
+
     progress = ProgressLine(sys.stderr)
     try:
         if args.port is not None:
