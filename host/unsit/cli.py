@@ -18,6 +18,9 @@ from types import ModuleType
 from unsit import __version__, commands
 from unsit.errors import UnsitError
 
+# What a light install (``pip install unsit``) lacks, and the extra that brings it
+_EXTRA_FOR = {"numpy": "sim", "mpremote": "device", "agcounts": "eval"}
+
 
 def command_modules() -> list[ModuleType]:
     """Every sub-command module, sorted by command name."""
@@ -66,6 +69,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Found mid-query: pages of the store's file are damaged (the check at open passed).
         print(f"unsit {args.command}: error: the store is damaged ({error}); keep a copy of "
               "the file, then 'sqlite3 FILE .recover' or sync into a new --db", file=sys.stderr)
+        return 1
+    except ModuleNotFoundError as error:
+        extra = _EXTRA_FOR.get((error.name or "").partition(".")[0])
+        if extra is None:
+            raise
+        print(f"unsit {args.command}: error: this command needs {error.name}, which the "
+              f"light install leaves out: pip install 'unsit[{extra}]'", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"unsit {args.command}: interrupted", file=sys.stderr)
