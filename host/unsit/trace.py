@@ -19,6 +19,7 @@ from unsit.errors import InputError
 
 BOARD_RATE_HZ = 25
 MIN_RATE_HZ = 10.0
+MAX_RATE_HZ = 200.0
 _INT16_MAX = 32767
 
 _SEPARATOR = re.compile(r"[,\s]+")
@@ -90,8 +91,10 @@ def write_trace(rows: Iterable[Sequence[float]], out: TextIO, comment: str = "")
 
 
 def check_rate(rate_hz: float) -> None:
-    if not math.isfinite(rate_hz) or rate_hz < MIN_RATE_HZ:
-        raise InputError(f"rate must be at least {MIN_RATE_HZ:g} Hz, not {rate_hz:g}")
+    """Accelerometer rates people record at: 10 to 200 Hz (the clip's detector needs 10)."""
+    if not (math.isfinite(rate_hz) and MIN_RATE_HZ <= rate_hz <= MAX_RATE_HZ):
+        raise InputError(f"rate must be from {MIN_RATE_HZ:g} to {MAX_RATE_HZ:g} Hz, "
+                         f"not {rate_hz:g}")
 
 
 def resample(rows: Sequence[tuple[float, float, float]], rate_in: float,
