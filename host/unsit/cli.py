@@ -10,12 +10,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
+import signal
 import sqlite3
 import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from unsit import __version__, commands
+from unsit import commands, console
 from unsit.errors import UnsitError
 
 # What a light install (``pip install unsit``) lacks, and the extra that brings it
@@ -40,26 +41,58 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n(try '{self.prog} --help')\n")
 
 
+def _verbosity_options(parser: argparse.ArgumentParser, default: object) -> None:
+    """``-q``/``-v``, before the command or after it (``unsit -q sync``, ``unsit sync -q``)."""
+    group = parser.add_argument_group("messages")
+    group.add_argument("-q", "--quiet", action="count", default=default,
+                       help="say nothing on stderr but errors (no progress)")
+    group.add_argument("-v", "--verbose", action="count", default=default,
+                       help="say more about the work on stderr")
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from unsit import __version__
+
     parser = _Parser(
         prog="unsit",
         description="Sync and review the unsit sitting monitor; analyse and simulate traces.",
     )
     parser.add_argument("--version", action="version", version=f"unsit {__version__}")
+    _verbosity_options(parser, 0)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in command_modules():
         command = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
         module.add_arguments(command)
+        # SUPPRESS: a sub-command's default must not undo a -q given before the command
+        _verbosity_options(command, argparse.SUPPRESS)
         command.set_defaults(_run=module.run)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 2
+    """Run one command; Ctrl-C at any moment ends it with one line and exit status 130."""
+    command = "unsit"
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 2
+        command = f"unsit {args.command}"
+        console.set_verbosity(console.NORMAL - args.quiet + args.verbose)
+        return _run(args)
+    except KeyboardInterrupt:
+        # a second Ctrl-C while this line is written must not print a traceback either
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            clear = "\r\x1b[K" if console.progress_shown() else ""  # a progress bar's line
+            print(f"{clear}{command}: interrupted", file=sys.stderr, flush=True)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args._run(args) or 0)
     except UnsitError as error:
@@ -77,9 +110,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"unsit {args.command}: error: this command needs {error.name}, which the "
               f"light install leaves out: pip install 'unsit[{extra}]'", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print(f"unsit {args.command}: interrupted", file=sys.stderr)
-        return 130
     except BrokenPipeError:
         # The reader of our output went away (``unsit analyze ... | head``): not an error.
         sys.stderr.close()
