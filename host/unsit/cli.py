@@ -7,17 +7,16 @@ on stderr and exit non-zero; only real bugs show a traceback.
 
 from __future__ import annotations
 
-import argparse
-import importlib
-import pkgutil
+# Only what a Python start has loaded already: everything else is imported inside main()'s
+# handler of Ctrl-C, so that an interrupt at any moment ends in one line, not a traceback.
 import signal
-import sqlite3
 import sys
-from collections.abc import Sequence
-from types import ModuleType
 
-from unsit import commands, console
-from unsit.errors import UnsitError
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+    from types import ModuleType
 
 # What a light install (``pip install unsit``) lacks, and the extra that brings it
 _EXTRA_FOR = {"numpy": "sim", "mpremote": "device", "agcounts": "eval"}
@@ -25,6 +24,11 @@ _EXTRA_FOR = {"numpy": "sim", "mpremote": "device", "agcounts": "eval"}
 
 def command_modules() -> list[ModuleType]:
     """Every sub-command module, sorted by command name."""
+    import importlib
+    import pkgutil
+
+    from unsit import commands
+
     found = []
     for info in pkgutil.iter_modules(commands.__path__):
         if info.name.startswith("_"):
@@ -32,13 +36,6 @@ def command_modules() -> list[ModuleType]:
         module = importlib.import_module(f"{commands.__name__}.{info.name}")
         found.append(module)
     return sorted(found, key=lambda m: m.NAME)
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but usage errors print one line plus a hint rather than the whole usage."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message}\n(try '{self.prog} --help')\n")
 
 
 def _verbosity_options(parser: argparse.ArgumentParser, default: object) -> None:
@@ -51,13 +48,29 @@ def _verbosity_options(parser: argparse.ArgumentParser, default: object) -> None
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from unsit import __version__
+    import argparse
+
+    class _Parser(argparse.ArgumentParser):
+        """argparse, but usage errors print one line plus a hint rather than the whole usage."""
+
+        def error(self, message: str) -> None:  # type: ignore[override]
+            self.exit(2, f"{self.prog}: error: {message}\n(try '{self.prog} --help')\n")
 
     parser = _Parser(
         prog="unsit",
         description="Sync and review the unsit sitting monitor; analyse and simulate traces.",
     )
-    parser.add_argument("--version", action="version", version=f"unsit {__version__}")
+    class _Version(argparse.Action):
+        """``--version``, looked up only when asked (importlib.metadata is slow to load)."""
+
+        def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+            from unsit import __version__
+
+            print(f"unsit {__version__}")
+            parser.exit(0)
+
+    parser.add_argument("--version", action=_Version, nargs=0,
+                        help="show the version of unsit and exit")
     _verbosity_options(parser, 0)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in command_modules():
@@ -71,8 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; Ctrl-C at any moment ends it with one line and exit status 130."""
-    command = "unsit"
+    words = sys.argv[1:] if argv is None else list(argv)
+    command = " ".join(["unsit", *[w for w in words if not w.startswith("-")][:1]])
     try:
+        from unsit import console
+
         parser = build_parser()
         args = parser.parse_args(argv)
         if args.command is None:
@@ -85,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # a second Ctrl-C while this line is written must not print a traceback either
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
-            clear = "\r\x1b[K" if console.progress_shown() else ""  # a progress bar's line
+            clear = "\r\x1b[K" if sys.stderr.isatty() else ""  # a progress bar's line
             print(f"{clear}{command}: interrupted", file=sys.stderr, flush=True)
         finally:
             signal.signal(signal.SIGINT, previous)
@@ -93,6 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import sqlite3
+
+    from unsit.errors import UnsitError
+
     try:
         return int(args._run(args) or 0)
     except UnsitError as error:
