@@ -147,6 +147,10 @@ def test_summary_report_and_sync_work_from_a_light_install(tmp_path: Path) -> No
     assert (tmp_path / "r.html").read_text().startswith("<!")
     done = run_light("sync", "--port", "/dev/null", "--db", db, cwd=tmp_path)
     assert done.stderr.strip() == "unsit sync: error: /dev/null is not a serial port"
+    trace = tmp_path / "t.csv"
+    trace.write_text("x,y,z\n" + "0.01,-1.0,0.05\n" * 250)
+    done = run_light("analyze", str(trace), "--rate", "25", cwd=tmp_path)
+    assert done.returncode == 0 and len(done.stdout.splitlines()) == 11, done.stderr
     # a command that needs an extra says which, in one line
     done = run_light("trace", "-", "-o", str(tmp_path / "t.txt"), cwd=tmp_path)
     assert done.returncode == 1
