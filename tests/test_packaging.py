@@ -8,19 +8,24 @@ the light commands with the extras' modules made unimportable.
 
 from __future__ import annotations
 
+import os
 import re
+import struct
 import subprocess
 import sys
 import textwrap
+import time
 import tomllib
 import zipfile
 from datetime import date
 from importlib import metadata
 from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 
 from unsit.firmware import firmware_files
+from unsit.serve import start_served_clip
 from unsit.store import open_store
 
 from review_log import Log, synthetic_days
@@ -155,6 +160,22 @@ def test_summary_report_and_sync_work_from_a_light_install(tmp_path: Path) -> No
     done = run_light("trace", "-", "-o", str(tmp_path / "t.txt"), cwd=tmp_path)
     assert done.returncode == 1
     assert done.stderr.strip().endswith("pip install 'unsit[sim]'"), done.stderr
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the simulated clip serves on a pty")
+def test_a_light_install_syncs_a_clip_over_usb(tmp_path: Path) -> None:
+    """The clip: the real firmware on the simulated board, serving on a pty (needs the sim
+    extra, which this test process has); the sync: a process without the extras."""
+    samples = struct.pack("<hhh", 10, -1000, 50) * (25 * 150)   # 2.5 min upright and still
+    with start_served_clip(samples, start_utc=1_772_438_400) as clip:
+        deadline = time.monotonic() + 60
+        while not clip.trace_ended() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        db = str(tmp_path / "store.db")
+        done = run_light("sync", "--port", clip.path, "--db", db, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Synced unsit-") and " new records: " in done.stdout
+    assert "days behind; corrected" in done.stdout  # the clip ran in March 2026
 
 
 def test_help_loads_no_numpy_bleak_or_cryptography() -> None:
