@@ -19,6 +19,7 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
+from unsit import console
 from unsit.commands.simulate import duration
 from unsit.simulation import SimulationResult, simulate
 
@@ -56,13 +57,13 @@ def run(args: argparse.Namespace) -> int:
     from unsit import tracegen  # numpy: loaded only when a command needs it
 
     script = tracegen.parse_script(tracegen.office_day(args.seed))
-    print("generating an office worker's day ...", file=sys.stderr, flush=True)
+    console.say("generating an office worker's day ...")
     trace = tracegen.generate(script)
     with tempfile.TemporaryDirectory(prefix="unsit-demo-") as scratch:
         clip = Path(scratch) / "clip"
         result = simulate(trace.board_samples(), int(START.timestamp()), workdir=clip,
                           settings={"utc_offset_min": 0},
-                          progress=lambda line: print(line, file=sys.stderr, flush=True))
+                          progress=console.say)
         if args.json:
             json.dump(result.to_json(), sys.stdout)
             sys.stdout.write("\n")

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from unsit import console
 from unsit.durations import human_duration
 from unsit.errors import InputError
 from unsit.trace import check_rate
@@ -104,6 +105,6 @@ def run(args: argparse.Namespace) -> int:
         if out is not sys.stdout:
             out.close()
     if args.output is not None:
-        print(f"wrote {len(trace.samples)} samples ({human_duration(trace.seconds)} at "
-              f"{args.rate:g} Hz) to {args.output}", file=sys.stderr)
+        console.say(f"wrote {len(trace.samples)} samples ({human_duration(trace.seconds)} at "
+                    f"{args.rate:g} Hz) to {args.output}")
     return 0
