@@ -92,6 +92,9 @@ async def run_async(args: argparse.Namespace) -> int:
             via = via if via == "Bluetooth LE" else "USB"
     finally:
         progress.finish()
+    console.detail(f"records {report.from_seq} to {report.to_seq - 1}: {report.fetched} "
+                   f"fetched, {report.new} new, {report.bytes_in} bytes, {report.retries} "
+                   f"retries, acknowledged up to {report.acked}")
     if args.json:
         json.dump({**report_json(report), "via": via}, sys.stdout)
         sys.stdout.write("\n")
