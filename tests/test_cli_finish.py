@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import pty
+import re
 import signal
 import subprocess
 import sys
@@ -101,3 +104,36 @@ def test_ctrl_c_at_any_moment_is_one_line_and_exit_130(tmp_path: Path, after_s: 
         _, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
     assert err == "unsit analyze: interrupted\n"
+
+
+def _stderr_on_a_terminal(args: list[str]) -> tuple[int, str]:
+    """Run ``unsit ARGS`` with its stderr on a pty (a real terminal); what it drew there."""
+    master, slave = pty.openpty()
+    with subprocess.Popen([sys.executable, "-m", "unsit", *args], stdout=subprocess.DEVNULL,
+                          stderr=slave) as process:
+        os.close(slave)
+        drawn = bytearray()
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the other side is closed
+                break
+            if not chunk:
+                break
+            drawn += chunk
+        process.wait(timeout=120)
+    os.close(master)
+    return process.returncode, drawn.decode()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="needs a pseudo-terminal")
+def test_a_progress_bar_on_a_terminal_and_not_with_quiet(tmp_path: Path) -> None:
+    path = tmp_path / "long.txt"
+    path.write_text("x y z\n" + "0.01 -1.0 0.05\n" * 300_000)
+    code, drawn = _stderr_on_a_terminal(["analyze", str(path), "--rate", "50"])
+    assert code == 0
+    bars = re.findall(r"\rreading \S+ \[([#.]{24})\] +(\d+) %", drawn)
+    assert len(bars) >= 2 and bars[-1] == ("#" * 24, "100"), drawn[-300:]
+    assert drawn.endswith("\r\x1b[K")  # the bar is gone when the work is done
+    code, drawn = _stderr_on_a_terminal(["analyze", "-q", str(path), "--rate", "50"])
+    assert code == 0 and drawn == ""

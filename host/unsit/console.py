@@ -88,3 +88,35 @@ class ProgressBar:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class Elapsed:
+    """``label ... 42 s`` redrawn each half second on a terminal while a long step runs whose
+    progress cannot be measured (the firmware running in another process)."""
+
+    def __init__(self, label: str, stream: TextIO | None = None) -> None:
+        import threading
+
+        self.label = label
+        self.stream = sys.stderr if stream is None else stream
+        self.enabled = progress_shown(self.stream)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._draw, daemon=True)
+
+    def _draw(self) -> None:
+        began = time.monotonic()
+        while not self._stop.wait(0.5):
+            self.stream.write(f"\r{self.label} ... {time.monotonic() - began:.0f} s\x1b[K")
+            self.stream.flush()
+
+    def __enter__(self) -> Elapsed:
+        if self.enabled:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.enabled:
+            self._stop.set()
+            self._thread.join()
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()

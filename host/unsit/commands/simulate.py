@@ -106,9 +106,9 @@ def serve(samples: bytes, start: datetime | None, speed: int) -> int:
 
 
 def run_simulation(samples: bytes, start: datetime | None) -> SimulationResult:
-    return simulate(samples, int(start.timestamp()) if start else None,
-                    settings=start_settings(start),
-                    progress=console.say)
+    with console.Elapsed("running the firmware"):
+        return simulate(samples, int(start.timestamp()) if start else None,
+                        settings=start_settings(start), progress=console.say)
 
 
 def clock(t_s: float, start: datetime | None) -> str:
