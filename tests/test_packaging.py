@@ -196,3 +196,18 @@ def test_help_loads_no_numpy_bleak_or_cryptography() -> None:
     loaded = set(done.stdout.split())
     for heavy in ("numpy", "bleak", "cryptography"):
         assert heavy not in loaded, f"unsit --help loads {heavy}"
+
+
+def test_run_py_installs_extras_that_exist() -> None:
+    sys.path.insert(0, str(ROOT))
+    try:
+        import run
+    finally:
+        sys.path.remove(str(ROOT))
+    extras = _pyproject()["project"]["optional-dependencies"]
+    for wanted in run.EXTRAS.values():
+        assert wanted <= set(extras), wanted
+    # what run.py takes the test extra to bring along is what pyproject says it does
+    (self_ref,) = [Requirement(r) for r in extras["test"] if r.startswith("unsit[")]
+    assert run._IMPLIES["test"] == self_ref.extras
+    assert run.EXTRAS["demo"] == {"sim"}  # a wearer's first look installs no test tools
