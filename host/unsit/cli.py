@@ -99,12 +99,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
     except KeyboardInterrupt:
         # a second Ctrl-C while this line is written must not print a traceback either
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        except ValueError:  # not the main thread: no signal arrives here anyway
+            previous = None
         try:
             clear = "\r\x1b[K" if sys.stderr.isatty() else ""  # a progress bar's line
             print(f"{clear}{command}: interrupted", file=sys.stderr, flush=True)
         finally:
-            signal.signal(signal.SIGINT, previous)
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
         return 130
 
 
