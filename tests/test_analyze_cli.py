@@ -51,7 +51,7 @@ def test_rate_too_low_and_missing_file(tmp_path: Path) -> None:
     trace = tmp_path / "t.txt"
     trace.write_text("0 0 1\n")
     low = run_unsit("analyze", str(trace), "--rate", "5")
-    assert low.returncode == 2 and "at least 10 Hz" in low.stderr
+    assert low.returncode == 2 and "from 10 to 200 Hz, not 5" in low.stderr
     missing = run_unsit("analyze", str(tmp_path / "nope.txt"), "--rate", "25")
     assert missing.returncode == 2 and "no such file" in missing.stderr
 

@@ -103,7 +103,11 @@ def test_a_board_without_micropython_is_a_clear_error(tmp_path: Path, capsys) ->
 
 def test_a_missing_port_is_a_clear_error(capsys) -> None:
     assert main(["device", "info", "--port", "/dev/nonexistent-unsit"]) == 1
-    assert "cannot open /dev/nonexistent-unsit" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("unsit device: error: no such port /dev/nonexistent-unsit; ")
+    assert err.count("nonexistent-unsit") == 1 and err.count("\n") == 1
+    assert main(["device", "info", "--port", "/dev/null"]) == 1
+    assert capsys.readouterr().err == "unsit device: error: /dev/null is not a serial port\n"
 
 
 def test_too_old_or_other_bytecode_is_refused() -> None:

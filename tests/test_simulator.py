@@ -186,7 +186,8 @@ def test_simulate_command_text_output(tmp_path: Path, capsys) -> None:
 
 @pytest.mark.parametrize("argv, message", [
     (["--rate", "25", "--start", "yesterday"], "not an ISO-8601 time"),
-    (["--rate", "5"], "rate must be at least"),
+    (["--rate", "5"], "rate must be from 10 to 200 Hz"),
+    (["--rate", "1e9"], "rate must be from 10 to 200 Hz, not 1e+09"),
 ])
 def test_simulate_command_refuses_bad_input(tmp_path: Path, capsys, argv, message) -> None:
     path = tmp_path / "t.txt"

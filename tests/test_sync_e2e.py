@@ -6,7 +6,9 @@ drops, flips and inserts bytes, a full budget, a clock never set, a silent port.
 from __future__ import annotations
 
 import asyncio
+import io
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -261,20 +263,36 @@ def test_a_missing_port_is_one_line_without_traceback(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
-    assert done.stderr.startswith("unsit sync: error: cannot open ")
+    assert done.stderr.startswith(f"unsit sync: error: no such port {tmp_path / 'ttyNONE'}; ")
+    assert "ports found: " in done.stderr or "no serial ports found" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
 
 
-def test_progress_is_shown_for_long_transfers(
+class _Terminal(io.StringIO):
+    """Standard error as a terminal (the one thing a test cannot have here)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_on_a_terminal_only_and_nothing_new_since_the_last_sync(
         tmp_path: Path, line: DirectLine, devices: list[MpyDevice],
-        capsys: pytest.CaptureFixture[str]) -> None:
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     start(devices, tmp_path / "flash", line.device_fd(), minutes=1200, start=T_START)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
     assert main(["sync", "--port", line.path, "--db", str(tmp_path / "unsit.db"),
                  "--json"]) == 0
+    monkeypatch.undo()
+    updates = [x for x in terminal.getvalue().split("\r") if x.startswith("fetching records:")]
+    assert len(updates) >= 5 and updates[-1].rstrip().endswith("(100 %)")
+    assert '"minutes": 1200' in capsys.readouterr().out
+    # not on a terminal: no progress; a second sync brought only its own clock events
+    assert main(["sync", "--port", line.path, "--db", str(tmp_path / "unsit.db")]) == 0
     captured = capsys.readouterr()
-    lines = [x for x in captured.err.splitlines() if x.startswith("fetching records:")]
-    assert len(lines) >= 5 and lines[-1].endswith("(100 %)")
-    assert '"minutes": 1200' in captured.out
+    assert "fetching" not in captured.err
+    assert re.search(r"  Nothing new since \d{4}-\d\d-\d\d \d\d:\d\d\.\n", captured.out), \
+        captured.out
 
 
 

@@ -66,7 +66,7 @@ def test_upsampling_interpolates() -> None:
 
 
 def test_rate_below_ten_hz_is_refused() -> None:
-    with pytest.raises(InputError, match="at least 10 Hz"):
+    with pytest.raises(InputError, match="from 10 to 200 Hz"):
         resample([(0.0, 0.0, 1.0)] * 10, 5)
 
 

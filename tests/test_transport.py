@@ -81,5 +81,18 @@ def test_a_port_that_does_not_exist_is_a_clear_error(tmp_path) -> None:  # type:
         async with SerialTransport(str(tmp_path / "ttyACM9")):
             pass
 
-    with pytest.raises(TransportError, match="cannot open .*ttyACM9"):
+    with pytest.raises(TransportError, match=r"^no such port .*ttyACM9; (ports found: |no serial)"
+                       ) as caught:
         asyncio.run(open_it())
+    assert str(caught.value).count("ttyACM9") == 1
+
+
+@pytest.mark.parametrize("path", ["/dev/null", "/etc/hostname", "/tmp"])
+def test_a_path_that_is_no_serial_port_says_so(path: str) -> None:
+    async def open_it() -> None:
+        async with SerialTransport(path):
+            pass
+
+    with pytest.raises(TransportError) as caught:
+        asyncio.run(open_it())
+    assert str(caught.value) == f"{path} is not a serial port"

@@ -43,6 +43,7 @@ from logic import events, frame, patterns, protocol
 from logic.records import SIZE
 from logic.localtime import clock_is_set, day_allowed, is_quiet
 from logic.settings import SCHEMA, entry_by_id
+from logic.version import VERSION as FIRMWARE_VERSION
 
 try:
     from micropython import const
@@ -53,7 +54,6 @@ except ImportError:
 POLL_MS = const(10)
 IDLE_POLL_MS = const(200)
 IDLE_AFTER_MS = const(5000)
-FIRMWARE_VERSION = (0, 1, 0)
 _READ_CHUNK = const(64)
 _RESPONSE_MAX = const(3 + 9 + 32 * 16)     # the largest response: a full READ
 

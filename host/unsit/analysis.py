@@ -7,7 +7,7 @@ laptop runs the very code the board runs, fed the samples a board would deliver.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from unsit_firmware.logic.detector import Detector
@@ -25,9 +25,14 @@ class Second(NamedTuple):
 
 def detect_seconds(samples: array) -> Iterator[Second]:
     """One result per whole second of ``samples`` (interleaved x, y, z milli-g at 25 Hz)."""
+    return detect_stream(zip(samples[0::3], samples[1::3], samples[2::3]))
+
+
+def detect_stream(samples: Iterable[tuple[int, int, int]]) -> Iterator[Second]:
+    """One result per whole second of a stream of (x, y, z) milli-g samples at 25 Hz."""
     detector = Detector(rate_hz=BOARD_RATE_HZ)
     feed = detector.feed
-    for i in range(0, len(samples) - 2, 3):
-        if feed(samples[i], samples[i + 1], samples[i + 2]):
+    for x, y, z in samples:
+        if feed(x, y, z):
             yield Second(detector.second, NAMES[detector.state], detector.steps,
                          detector.still_since)

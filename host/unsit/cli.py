@@ -7,20 +7,28 @@ on stderr and exit non-zero; only real bugs show a traceback.
 
 from __future__ import annotations
 
-import argparse
-import importlib
-import pkgutil
-import sqlite3
+# Only what a Python start has loaded already: everything else is imported inside main()'s
+# handler of Ctrl-C, so that an interrupt at any moment ends in one line, not a traceback.
+import signal
 import sys
-from collections.abc import Sequence
-from types import ModuleType
 
-from unsit import __version__, commands
-from unsit.errors import UnsitError
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+    from types import ModuleType
+
+# What a light install (``pip install unsit``) lacks, and the extra that brings it
+_EXTRA_FOR = {"numpy": "sim", "mpremote": "device", "agcounts": "eval"}
 
 
 def command_modules() -> list[ModuleType]:
     """Every sub-command module, sorted by command name."""
+    import importlib
+    import pkgutil
+
+    from unsit import commands
+
     found = []
     for info in pkgutil.iter_modules(commands.__path__):
         if info.name.startswith("_"):
@@ -30,33 +38,85 @@ def command_modules() -> list[ModuleType]:
     return sorted(found, key=lambda m: m.NAME)
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, but usage errors print one line plus a hint rather than the whole usage."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message}\n(try '{self.prog} --help')\n")
+def _verbosity_options(parser: argparse.ArgumentParser, default: object) -> None:
+    """``-q``/``-v``, before the command or after it (``unsit -q sync``, ``unsit sync -q``)."""
+    group = parser.add_argument_group("messages")
+    group.add_argument("-q", "--quiet", action="count", default=default,
+                       help="say nothing on stderr but errors (no progress)")
+    group.add_argument("-v", "--verbose", action="count", default=default,
+                       help="say more about the work on stderr")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
+    class _Parser(argparse.ArgumentParser):
+        """argparse, but usage errors print one line plus a hint rather than the whole usage."""
+
+        def error(self, message: str) -> None:  # type: ignore[override]
+            self.exit(2, f"{self.prog}: error: {message}\n(try '{self.prog} --help')\n")
+
     parser = _Parser(
         prog="unsit",
         description="Sync and review the unsit sitting monitor; analyse and simulate traces.",
     )
-    parser.add_argument("--version", action="version", version=f"unsit {__version__}")
+    class _Version(argparse.Action):
+        """``--version``, looked up only when asked (importlib.metadata is slow to load)."""
+
+        def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+            from unsit import __version__
+
+            print(f"unsit {__version__}")
+            parser.exit(0)
+
+    parser.add_argument("--version", action=_Version, nargs=0,
+                        help="show the version of unsit and exit")
+    _verbosity_options(parser, 0)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in command_modules():
         command = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
         module.add_arguments(command)
+        # SUPPRESS: a sub-command's default must not undo a -q given before the command
+        _verbosity_options(command, argparse.SUPPRESS)
         command.set_defaults(_run=module.run)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 2
+    """Run one command; Ctrl-C at any moment ends it with one line and exit status 130."""
+    words = sys.argv[1:] if argv is None else list(argv)
+    command = " ".join(["unsit", *[w for w in words if not w.startswith("-")][:1]])
+    try:
+        from unsit import console
+
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 2
+        command = f"unsit {args.command}"
+        console.set_verbosity(console.NORMAL - args.quiet + args.verbose)
+        return _run(args)
+    except KeyboardInterrupt:
+        # a second Ctrl-C while this line is written must not print a traceback either
+        try:
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        except ValueError:  # not the main thread: no signal arrives here anyway
+            previous = None
+        try:
+            clear = "\r\x1b[K" if sys.stderr.isatty() else ""  # a progress bar's line
+            print(f"{clear}{command}: interrupted", file=sys.stderr, flush=True)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    import sqlite3
+
+    from unsit.errors import UnsitError
+
     try:
         return int(args._run(args) or 0)
     except UnsitError as error:
@@ -67,9 +127,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"unsit {args.command}: error: the store is damaged ({error}); keep a copy of "
               "the file, then 'sqlite3 FILE .recover' or sync into a new --db", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print(f"unsit {args.command}: interrupted", file=sys.stderr)
-        return 130
+    except ModuleNotFoundError as error:
+        extra = _EXTRA_FOR.get((error.name or "").partition(".")[0])
+        if extra is None:
+            raise
+        print(f"unsit {args.command}: error: this command needs {error.name}, which the "
+              f"light install leaves out: pip install 'unsit[{extra}]'", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         # The reader of our output went away (``unsit analyze ... | head``): not an error.
         sys.stderr.close()

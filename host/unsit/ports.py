@@ -10,8 +10,12 @@ do.
 
 from __future__ import annotations
 
+import errno
+import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from serial.tools import list_ports
 
@@ -80,3 +84,48 @@ def find_device_port(ports: Iterable[list_ports.ListPortInfo] | None = None) -> 
         )
     listed = ", ".join(f"{c.device} ({c.what})" for c in chosen)
     raise UnsitError(f"several possible devices on USB: {listed}; choose one with --port PATH")
+
+
+def open_failure(port: str, error: BaseException) -> str:
+    """One line saying why ``port`` could not be opened, for a user to act on.
+
+    pyserial's own messages repeat the path and errno ("could not open port X: [Errno 2] ...
+    X"); this names the cause once: a path that is no port at all, a port that is missing
+    (with the ones that are there), one without permission or held by another program.
+    """
+    errno_ = getattr(error, "errno", None)
+    text = str(error)
+    if "://" not in port and not port.upper().startswith("COM"):
+        path = Path(port)
+        if not path.exists():
+            return f"no such port {port}; {_ports_found()}"
+        if (not path.is_char_device() or errno_ == errno.ENOTTY
+                or "Inappropriate ioctl" in text or not _is_terminal(port)):
+            return f"{port} is not a serial port"
+    if errno_ in (errno.EACCES, errno.EPERM) or "Permission denied" in text:
+        return (f"no permission to open {port} (on Linux: add yourself to the 'dialout' "
+                "group, then log in again)")
+    if errno_ == errno.EBUSY or "Device or resource busy" in text or "exclusively lock" in text:
+        return f"{port} is in use by another program"
+    if "FileNotFoundError" in text or "could not open port" in text and "No such" in text:
+        return f"no such port {port}; {_ports_found()}"
+    reason = re.sub(r"\[Errno \d+\] ", "", text.splitlines()[0] if text else type(error).__name__)
+    reason = reason.replace(f"could not open port {port}: ", "")
+    return f"cannot open {port}: {reason}"
+
+
+def _is_terminal(port: str) -> bool:
+    """Whether ``port`` is a terminal device (a serial port is one; /dev/null is not)."""
+    try:
+        fd = os.open(port, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError:
+        return True  # cannot tell: let the other checks speak
+    try:
+        return os.isatty(fd)
+    finally:
+        os.close(fd)
+
+
+def _ports_found() -> str:
+    found = sorted(port.device for port in list_ports.comports())
+    return f"ports found: {', '.join(found)}" if found else "no serial ports found"

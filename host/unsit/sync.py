@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from unsit_firmware.logic import events as event_kinds
 from unsit_firmware.logic import protocol
 
 from unsit.client import DeviceClient, DeviceInfo
@@ -64,6 +65,8 @@ class SyncReport:
     bytes_in: int = 0
     retries: int = 0
     notes: list[str] = field(default_factory=list)
+    clock_events: int = 0           # new TIME_SET/CLOCK_LINK events: every sync's own trace
+    previous_sync_utc: int | None = None  # when this store last synced the device
 
 
 def local_utc_offset_min(now: float | None = None) -> int:
@@ -107,8 +110,8 @@ async def sync_device(
     info = await client.hello()  # the clock is set now: it links this boot's uptime to UTC
     report = SyncReport(device=info, clock_before=clock_before, clock_set_to=now)
 
-    known_dropped = store.conn.execute(
-        "SELECT dropped FROM devices WHERE device_id = ?", (device,)).fetchone()[0]
+    known_dropped, report.previous_sync_utc = store.conn.execute(
+        "SELECT dropped, last_sync_utc FROM devices WHERE device_id = ?", (device,)).fetchone()
     report.dropped_new = max(0, info.dropped - known_dropped)
 
     cursor = store.cursor(device)
@@ -122,6 +125,7 @@ async def sync_device(
     if earlier is not None and earlier.device.device_id == device:
         report.from_seq = min(cursor, earlier.from_seq)
         report.clock_before = earlier.clock_before
+        report.previous_sync_utc = earlier.previous_sync_utc
         for name in ("fetched", "new", "missing", "corrupt", "retries", "bytes_in"):
             setattr(report, name, getattr(earlier, name))
         report.notes = [*earlier.notes, "the link was lost and the sync resumed"]
@@ -196,6 +200,9 @@ def _summarise(store: Store, report: SyncReport) -> None:
     report.events = conn.execute(
         "SELECT COUNT(*) FROM events WHERE device_id = ? AND seq >= ? AND seq < ?",
         (device, lo, hi)).fetchone()[0]
+    report.clock_events = conn.execute(
+        "SELECT COUNT(*) FROM events WHERE device_id = ? AND seq >= ? AND seq < ?"
+        " AND kind IN (?, ?)", (device, lo, hi, event_kinds.TIME_SET, event_kinds.CLOCK_LINK)).fetchone()[0]
     report.idle_minutes = conn.execute(
         "SELECT COALESCE(SUM(minutes), 0) FROM idle WHERE device_id = ? AND seq >= ? AND seq < ?",
         (device, lo, hi)).fetchone()[0]

@@ -130,36 +130,103 @@ def parse_script(text: str, name: str = "script") -> DayScript:
     return script
 
 
+# What each posture line may add after its duration: option -> allowed words, or the number
+# range for a numeric option.
+_OPTIONS: dict[str, dict[str, tuple[str, ...] | tuple[float, float]]] = {
+    "sit": {"tilt": (-10.0, 60.0)},
+    "stand": {},
+    "walk": {"cadence": (0.5, 3.5)},
+    "lie": {"side": ("back", "front", "left", "right")},
+    "desk": {"face": ("up", "down", "edge")},
+}
+_WEARER_RANGES = {"stand_pitch_deg": (-20.0, 30.0), "sit_delta_deg": (0.0, 60.0),
+                  "cadence_hz": (0.5, 3.5), "gait_g": (0.0, 1.0), "sway_g": (0.0, 0.1),
+                  "sit_sway_g": (0.0, 0.1)}
+_USAGE = {
+    "mount": "mount front|side|back [upside-down] [turned DEG]",
+    "seed": "seed N",
+    "wearer": "wearer PROPERTY VALUE ...",
+    "tap": "tap",
+    "sit": "sit DURATION [tilt DEG]",
+    "stand": "stand DURATION",
+    "walk": "walk DURATION [cadence STEPS-PER-S]",
+    "lie": "lie DURATION [side back|front|left|right]",
+    "desk": "desk DURATION [face up|down|edge]",
+}
+
+
+def _number(text: str, what: str, lo: float, hi: float) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{what} must be a number, not {text!r}") from None
+    if not lo <= value <= hi:
+        raise ValueError(f"{what} must be from {lo:g} to {hi:g}, not {text}")
+    return value
+
+
+def _pairs(words: list[str], head: str) -> list[tuple[str, str]]:
+    if len(words) % 2:
+        raise ValueError(f"{words[-1]!r} needs a value (expected: {_USAGE[head]})")
+    return list(zip(words[0::2], words[1::2]))
+
+
 def _parse_line(script: DayScript, words: list[str]) -> None:
     head = words[0].lower()
     if head == "mount":
-        if words[1] not in MOUNTS:
-            raise ValueError(f"mount must be one of {', '.join(MOUNTS)}")
+        if len(words) < 2 or words[1] not in MOUNTS:
+            got = repr(words[1]) if len(words) > 1 else "nothing"
+            raise ValueError(f"mount must be one of {', '.join(MOUNTS)}, not {got}")
         script.mount = words[1]
         rest = words[2:]
         while rest:
             if rest[0] == "upside-down":
                 script.upside_down = True
                 rest = rest[1:]
-            elif rest[0] == "turned":
-                script.turned_deg = float(rest[1])
+            elif rest[0] == "turned" and len(rest) > 1:
+                script.turned_deg = _number(rest[1], "turned", -360.0, 360.0)
                 rest = rest[2:]
             else:
-                raise ValueError(f"unknown mount option {rest[0]!r}")
+                raise ValueError(f"unexpected {rest[0]!r} (expected: {_USAGE['mount']})")
     elif head == "seed":
-        script.seed = int(words[1])
-        if not 0 <= script.seed < 2**32:
-            raise ValueError(f"seed must be from 0 to {2**32 - 1}")
+        if len(words) != 2:
+            raise ValueError(f"expected: {_USAGE['seed']}")
+        script.seed = int(_number(words[1], "seed", 0, 2**32 - 1))
+        if words[1] != str(script.seed):
+            raise ValueError(f"seed must be a whole number, not {words[1]!r}")
     elif head == "wearer":
-        for key, value in zip(words[1::2], words[2::2], strict=True):
-            if not hasattr(script.wearer, key):
-                raise ValueError(f"unknown wearer property {key!r}")
-            setattr(script.wearer, key, float(value))
+        if len(words) < 3:
+            raise ValueError(f"expected: {_USAGE['wearer']} (properties: "
+                             f"{', '.join(_WEARER_RANGES)})")
+        for key, value in _pairs(words[1:], head):
+            if key not in _WEARER_RANGES:
+                raise ValueError(f"unknown wearer property {key!r} (properties: "
+                                 f"{', '.join(_WEARER_RANGES)})")
+            setattr(script.wearer, key, _number(value, key, *_WEARER_RANGES[key]))
     elif head == "tap":
+        if len(words) > 1:
+            raise ValueError(f"tap takes nothing after it, got {words[1]!r}")
         script.segments.append(Segment("tap"))
     elif head in POSTURES:
-        options = dict(zip(words[2::2], words[3::2], strict=True))
-        script.segments.append(Segment(head, parse_duration(words[1]), options))
+        if len(words) < 2:
+            raise ValueError(f"{head} needs a duration (expected: {_USAGE[head]})")
+        seconds = parse_duration(words[1])
+        if seconds <= 0:
+            raise ValueError(f"a {head} must last longer than 0 s")
+        options: dict[str, str] = {}
+        allowed = _OPTIONS[head]
+        for key, value in _pairs(words[2:], head):
+            if key not in allowed:
+                raise ValueError(f"{head} has no option {key!r} (expected: {_USAGE[head]})")
+            spec = allowed[key]
+            if isinstance(spec[0], str):
+                if value not in spec:
+                    raise ValueError(f"{head} {key} must be one of {', '.join(map(str, spec))}"
+                                     f", not {value!r}")
+            else:
+                _number(value, f"{head} {key}", float(spec[0]), float(spec[1]))
+            options[key] = value
+        script.segments.append(Segment(head, seconds, options))
     else:
         raise ValueError(f"unknown line {words[0]!r} (postures: {', '.join(POSTURES)}, or "
                          "mount, seed, wearer, tap)")

@@ -32,6 +32,7 @@ import serial
 from unsit_firmware.logic import frame
 
 from unsit.errors import UnsitError
+from unsit.ports import open_failure
 
 
 class TransportError(UnsitError):
@@ -124,7 +125,7 @@ class SerialTransport(Transport):
             self._serial = self._factory(self.port, baudrate=self.baudrate, timeout=0.05,
                                          write_timeout=5, exclusive=True)
         except (serial.SerialException, OSError, ValueError) as error:
-            raise TransportError(f"cannot open {self.port}: {_reason(error)}") from None
+            raise TransportError(open_failure(self.port, error)) from None
         try:
             # Whatever waits in the buffers belongs to an earlier session.
             self._serial.reset_input_buffer()

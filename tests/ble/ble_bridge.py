@@ -24,7 +24,7 @@ import json
 import socket
 from typing import Any
 
-from bumble import gatt, hci
+from bumble import gatt
 from bumble.device import Connection, Device
 from bumble.link import LocalLink
 

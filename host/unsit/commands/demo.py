@@ -17,11 +17,15 @@ import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from unsit import tracegen
-from unsit import clip_settings
+from typing import TYPE_CHECKING
+
+from unsit import clip_settings, console
 from unsit.clip_settings import parse_assignments
 from unsit.commands.simulate import add_set_argument, duration
 from unsit.simulation import SimulationResult, simulate
+
+if TYPE_CHECKING:
+    from unsit import tracegen
 
 NAME = "demo"
 HELP = "Run the real firmware on a simulated clip through an office day and show the reminders."
@@ -52,15 +56,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
 
+    from unsit import tracegen  # numpy: loaded only when a command needs it
+
     settings = {"utc_offset_min": 0, **parse_assignments(args.assignments)}
     script = tracegen.parse_script(tracegen.office_day(args.seed))
-    print("generating an office worker's day ...", file=sys.stderr, flush=True)
+    console.say("generating an office worker's day ...")
     trace = tracegen.generate(script)
     with tempfile.TemporaryDirectory(prefix="unsit-demo-") as scratch:
         clip = Path(scratch) / "clip"
         result = simulate(trace.board_samples(), int(START.timestamp()), workdir=clip,
                           settings=settings,
-                          progress=lambda line: print(line, file=sys.stderr, flush=True))
+                          progress=console.say)
         if args.json:
             json.dump(result.to_json(), sys.stdout)
             sys.stdout.write("\n")
@@ -104,6 +110,8 @@ def answer(result: SimulationResult, index: int) -> str:
 
 def postures(script: tracegen.DayScript) -> list[tuple[float, str, float]]:
     """(start second, posture, seconds), a posture that a tap split in the script joined."""
+    from unsit import tracegen
+
     out: list[tuple[float, str, float]] = []
     for t, seg in tracegen.segments_table(script):
         if seg.kind == "tap":
@@ -117,6 +125,8 @@ def postures(script: tracegen.DayScript) -> list[tuple[float, str, float]]:
 
 def show_day(script: tracegen.DayScript, result: SimulationResult,
              settings: dict[str, int] | None = None) -> None:
+    from unsit import tracegen
+
     def at(t_s: float) -> str:
         return (START + timedelta(seconds=int(t_s))).strftime("%H:%M")
 

@@ -7,8 +7,8 @@ looks like a board is used.
 from __future__ import annotations
 
 import argparse
-import sys
 
+from unsit import console
 from unsit.device_install import board_info, install
 from unsit.ports import find_device_port
 
@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _say(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    console.say(line)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from unsit import console
+
 NAME = "eval"
 HELP = "Score the posture detector and the baselines on a labelled data set (HAPT)."
 
@@ -36,12 +38,12 @@ def run(args: argparse.Namespace) -> int:
                              "(pip install 'unsit[eval]'), or use --no-baselines") from None
 
     def progress(message: str) -> None:
-        if sys.stderr.isatty():
+        if console.progress_shown():
             print(f"\r{message:<60}", end="", file=sys.stderr, flush=True)
 
     result = evaluate.evaluate(args.folder, seed=args.seed, progress=progress,
                                baselines=not args.no_baselines)
-    if sys.stderr.isatty():
+    if console.progress_shown():
         print("\r" + " " * 60 + "\r", end="", file=sys.stderr)
     print(evaluate.format_result(result))
     return 0

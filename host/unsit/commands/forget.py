@@ -15,10 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from unsit import ble
 from unsit.keys import KeyRing, PairedDevice
-from unsit.transport import TransportError
-from unsit.usb_pairing import forget_usb, reset_keys_usb
 
 NAME = "forget"
 HELP = "Unpair: the clip and this computer drop this computer's key (--all --port: factory reset)."
@@ -34,9 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", metavar="PATH",
                         help="tell the clip over this USB serial port instead of Bluetooth "
                         "('auto': find it)")
-    parser.add_argument("--time", type=float, default=ble.SCAN_S, metavar="S",
-                        help=f"how long to look for the clip over Bluetooth, in seconds "
-                        f"(default {ble.SCAN_S:g})")
+    parser.add_argument("--time", type=float, metavar="S",
+                        help="how long to look for the clip over Bluetooth, in seconds "
+                        "(default 5)")
 
 
 def _drop_local(keyring: KeyRing, device_id: str) -> str:
@@ -44,6 +41,8 @@ def _drop_local(keyring: KeyRing, device_id: str) -> str:
 
 
 async def _over_usb(args: argparse.Namespace, keyring: KeyRing) -> int:
+    from unsit.usb_pairing import forget_usb, reset_keys_usb
+
     port = None if args.port == "auto" else args.port
     if args.all:
         done = await reset_keys_usb(port)
@@ -63,9 +62,12 @@ async def _over_usb(args: argparse.Namespace, keyring: KeyRing) -> int:
     return 0
 
 
-async def _over_ble(device: PairedDevice, keyring: KeyRing, scan_s: float) -> None:
+async def _over_ble(device: PairedDevice, keyring: KeyRing, scan_s: float | None) -> None:
+    from unsit import ble  # bleak and cryptography: loaded only when a command needs them
+    from unsit.transport import TransportError
+
     try:
-        held, remaining = await ble.forget_ble(device, keyring, scan_s)
+        held, remaining = await ble.forget_ble(device, keyring, scan_s or ble.SCAN_S)
     except (ble.BluetoothUnavailable, ble.DeviceNotFound, TransportError) as error:
         keyring.forget(device.device_id)
         print(f"Forgot {device.name} (id {device.device_id}) on this computer only: the clip "

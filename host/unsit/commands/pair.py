@@ -13,9 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from unsit import ble
 from unsit.keys import KeyRing
-from unsit.usb_pairing import pair_usb
 
 NAME = "pair"
 HELP = ("Pair this computer with a clip (switch the clip on, or hold its button 3 s, first; "
@@ -28,11 +26,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "(default: the only one nearby)")
     parser.add_argument("--port", metavar="PATH",
                         help="pair over this USB serial port instead ('auto': find it)")
-    parser.add_argument("--time", type=float, default=ble.SCAN_S, metavar="S",
-                        help=f"how long to look for the clip, in seconds (default {ble.SCAN_S:g})")
+    parser.add_argument("--time", type=float, metavar="S",
+                        help="how long to look for the clip, in seconds (default 5)")
 
 
 async def run_async(args: argparse.Namespace) -> int:
+    from unsit import ble  # bleak and cryptography: loaded only when a command needs them
+    from unsit.usb_pairing import pair_usb
+
     keyring = KeyRing()
     if args.port is not None:
         print("Pairing over USB...")
@@ -40,7 +41,7 @@ async def run_async(args: argparse.Namespace) -> int:
     else:
         print("Pairing... (the clip's pairing window must be open: it is for 2 minutes after "
               "the clip is switched on, or 1 minute after holding its button for 3 s)")
-        device = await ble.pair(args.name, keyring, args.time)
+        device = await ble.pair(args.name, keyring, args.time or ble.SCAN_S)
     print(f"Paired with {device.name} (id {device.device_id}). Key saved in {keyring.path}.")
     return 0
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from unsit import ble
 from unsit.keys import KeyRing
 
 NAME = "scan"
@@ -17,12 +16,14 @@ HELP = "List unsit devices nearby over Bluetooth LE, with signal strength and pa
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--time", type=float, default=ble.SCAN_S, metavar="S",
-                        help=f"how long to listen, in seconds (default {ble.SCAN_S:g})")
+    parser.add_argument("--time", type=float, metavar="S",
+                        help="how long to listen, in seconds (default 5)")
 
 
 async def run_async(args: argparse.Namespace) -> int:
-    found = await ble.scan(args.time, KeyRing())
+    from unsit import ble  # bleak: loaded only when a command needs it
+
+    found = await ble.scan(args.time or ble.SCAN_S, KeyRing())
     if not found:
         print("No unsit device found nearby (is it awake, in range, and not connected "
               "to another computer?).")

@@ -15,11 +15,14 @@ import asyncio
 import json
 import sys
 from datetime import datetime, timezone
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from unsit.ble import sync_auto
+from unsit import console
+from unsit.durations import human_duration
 from unsit.store import UNPLACEABLE_WHY, default_path
-from unsit.sync import SyncReport, sync_serial
+
+if TYPE_CHECKING:
+    from unsit.sync import SyncReport
 
 NAME = "sync"
 HELP = ("Fetch the clip's log (Bluetooth if paired, else USB) into the local store, set its "
@@ -41,30 +44,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 class ProgressLine:
-    """Progress on ``stream``: one line rewritten on a terminal, a line per 10 % otherwise."""
+    """Progress on ``stream``: one line rewritten on a terminal; nothing elsewhere or with -q."""
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
-        self.tty = stream.isatty()
+        self.tty = console.progress_shown(stream)
         self.shown = -1
         self.active = False
 
     def __call__(self, done: int, total: int) -> None:
-        if total < PROGRESS_FROM:
+        if total < PROGRESS_FROM or not self.tty:
             return
         percent = min(100, done * 100 // max(total, 1))
-        if self.tty:
-            self.stream.write(f"\rfetching records: {done}/{total} ({percent} %)")
-            self.active = True
-        elif percent // 10 > self.shown // 10 or percent == 100 and self.shown != 100:
-            self.stream.write(f"fetching records: {done}/{total} ({percent} %)\n")
-        else:
-            return
+        self.stream.write(f"\rfetching records: {done}/{total} ({percent} %)")
+        self.active = True
         self.shown = percent
         self.stream.flush()
 
     def say(self, line: str) -> None:
-        """A message between progress updates."""
+        """A message between progress updates (not with -q)."""
+        if console.verbosity() < console.NORMAL:
+            return
         self.finish()
         self.active = False
         self.stream.write(line + "\n")
@@ -77,6 +77,9 @@ class ProgressLine:
 
 
 async def run_async(args: argparse.Namespace) -> int:
+    from unsit.ble import sync_auto  # bleak and cryptography: loaded only when syncing
+    from unsit.sync import sync_serial
+
     progress = ProgressLine(sys.stderr)
     try:
         if args.port is not None:
@@ -89,6 +92,9 @@ async def run_async(args: argparse.Namespace) -> int:
             via = via if via == "Bluetooth LE" else "USB"
     finally:
         progress.finish()
+    console.detail(f"records {report.from_seq} to {report.to_seq - 1}: {report.fetched} "
+                   f"fetched, {report.new} new, {report.bytes_in} bytes, {report.retries} "
+                   f"retries, acknowledged up to {report.acked}")
     if args.json:
         json.dump({**report_json(report), "via": via}, sys.stdout)
         sys.stdout.write("\n")
@@ -125,17 +131,24 @@ def report_json(report: SyncReport) -> dict[str, Any]:
     }
 
 
+def something_new(report: SyncReport) -> bool:
+    """Whether the wearer's log grew: not only the clock events every sync itself leaves."""
+    return report.minutes > 0 or report.idle_minutes > 0 or report.events > report.clock_events
+
+
 def print_report(report: SyncReport, via: str = "USB") -> None:
     device = report.device
     print(f"Synced {device.name} (id {device.device_id}, firmware {device.firmware}) "
           f"over {via} in {report.seconds:.1f} s.")
-    if report.new:
+    if something_new(report):
         print(f"  {report.new} new records: {report.minutes} minutes, {report.events} events, "
               f"{report.idle_minutes} unworn minutes in runs.")
         if report.first_utc is not None:
             print(f"  From {when(report.first_utc)} to {when(report.last_utc)} (local time).")
+    elif report.previous_sync_utc is not None:
+        print(f"  Nothing new since {when(report.previous_sync_utc)}.")
     else:
-        print("  Nothing new since the last sync.")
+        print("  Nothing new: the clip has logged nothing yet.")
     if report.dropped_new:
         in_all = f" ({device.dropped} in all)" if device.dropped != report.dropped_new else ""
         print(f"  The clip dropped {report.dropped_new} records it had no room for{in_all}.")
@@ -158,7 +171,7 @@ def print_report(report: SyncReport, via: str = "USB") -> None:
     else:
         drift = report.clock_before - report.clock_set_to
         if abs(drift) >= 2:
-            print(f"  The clip's clock was {abs(drift)} s {'ahead' if drift > 0 else 'behind'};"
-                  " corrected.")
+            print(f"  The clip's clock was {human_duration(drift)} "
+                  f"{'ahead' if drift > 0 else 'behind'}; corrected.")
     if device.battery_mv is not None:
         print(f"  Battery {device.battery_mv} mV{' (charging)' if device.charging else ''}.")

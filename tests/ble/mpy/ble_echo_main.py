@@ -11,7 +11,6 @@ message is answered with ``b"echo:" + message``. Prints ``@@READY`` once adverti
 
 import asyncio
 import os
-import sys
 import time
 
 import bluetooth

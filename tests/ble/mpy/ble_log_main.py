@@ -8,7 +8,6 @@ unix port's filesystem; the clock starts at ``UNSIT_START`` UTC.
 """
 
 import os
-import time
 
 import asyncio
 import bluetooth
