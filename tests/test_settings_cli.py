@@ -24,8 +24,6 @@ from unsit.errors import UnsitError
 from unsit.firmware import firmware_dir
 from unsit.micropython_runner import micropython_command, micropython_env
 from unsit.serve import start_served_clip
-from unsit.simulation import board_bytes
-from unsit.trace import read_trace, to_board_samples
 from unsit.tracegen import generate
 from unsit_firmware.logic import events, patterns
 
