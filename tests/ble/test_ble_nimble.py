@@ -15,6 +15,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from bleak import BleakClient
 
 from nimble_world import DEVICE_ID, ClipController, NimbleWorld
 from test_ble_sync import T_START, WEEK, expected, stored
@@ -25,7 +26,9 @@ from unsit.keys import KeyRing
 from unsit.store import open_store
 from unsit.sync import sync_device
 from unsit.transport import TransportError
-from unsit_firmware.logic import events
+from unsit_firmware.logic import ble_ids, events
+from unsit_firmware.logic import secure_session as ss
+from unsit_firmware.logic.record_stream import RecordAssembler, prefixed
 
 pytestmark = pytest.mark.board
 
@@ -173,3 +176,35 @@ async def test_forget_over_ble_then_the_old_key_is_refused(
     with pytest.raises(ble.AccessRefused, match="not paired"):
         await ble.BleTransport(found.address, old, keyring.host_id).open()
     assert nimble_world.firmware_alive()
+
+
+async def test_a_refused_host_with_more_records_queued_cannot_stop_the_clip(
+        nimble_world: NimbleWorld, tmp_path: Path) -> None:
+    # A stranger writes two HELLOs in one go. The first is refused (NOT_PAIRED) and the clip
+    # asks NimBLE to end the link; until the peer has acknowledged that, NimBLE calls the link
+    # "terminating" and another gap_disconnect raises OSError(EALREADY), which used to end
+    # the peripheral's task: the clip never advertised again until it was restarted.
+    await start_log_clip(nimble_world, tmp_path, 0)
+    found = await ble.find(NAME, 5)
+    hello = ss.HostSession(b"STRANGER", ble.aes_ecb, lambda n: bytes(n)).hello()
+    assembler = RecordAssembler()
+    records: list[bytes] = []
+
+    def on_notify(_: object, data: bytearray) -> None:
+        assembler.feed(data)
+        while (record := assembler.next_record()) is not None:
+            records.append(bytes(record))
+
+    ended = asyncio.Event()
+    async with BleakClient(found.address, disconnected_callback=lambda _: ended.set()) as client:
+        await client.start_notify(ble_ids.TX_UUID, on_notify)
+        await client.write_gatt_char(ble_ids.RX_UUID, prefixed(hello) + prefixed(hello),
+                                     response=True)
+        await asyncio.wait_for(ended.wait(), 5)   # the clip hung up
+    assert len(records) == 1   # one ERROR; the queued record was not answered
+    with pytest.raises(ss.SessionError) as refused:
+        ss.check_error(records[0])
+    assert refused.value.code == ss.NOT_PAIRED
+    await nimble_world.wait_advertising(5)
+    assert "Traceback" not in "".join(nimble_world.output)
+    await ble.pair(NAME, KeyRing(), timeout=5)   # and serves the next host
