@@ -26,7 +26,9 @@ process before it closes the pty.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import importlib.util
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,7 @@ DEVICE_ID = "0a1b2c3d"
 CLIP_PUBLIC_ADDRESS = "24:0A:C4:00:00:01"   # an Espressif-style public address
 TERMINATE_S = 0.03   # from the host's Disconnect command to Disconnection Complete
 _ATT_CID = 0x0004
+_PR_SET_PDEATHSIG = 1   # prctl(2)
 _ATT_HANDLE_VALUE_NTF = 0x1B
 
 
@@ -66,6 +69,14 @@ def board_interpreter() -> tuple[Path | None, str]:
     return None, ("the board-grade MicroPython (32-bit, NimBLE) is not built: run "
                   "`python3 tools/board_micropython.py` (needs ../shared/micropython and "
                   "gcc-multilib)")
+
+
+def _die_with_parent() -> None:
+    """In the child: SIGKILL when the test process dies, so no orphan spins on a dead pty."""
+    try:
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the fixture's teardown still ends it
+        pass
 
 
 class AirLink(LocalLink):
@@ -125,6 +136,16 @@ class ClipController(Controller):
             packet = await self._air.get()
             super().on_hci_acl_data_packet(packet)
             await asyncio.sleep(self.air_gap_s)
+
+    def hold(self) -> None:
+        """The radio takes one more packet, then no more: the link is stuck, not lost."""
+        self.air_gap_s = 3600.0
+
+    def release(self) -> None:
+        """Back to a free radio; packets still held belonged to links that have ended."""
+        self.stop()
+        self._air = asyncio.Queue()
+        self.air_gap_s = 0.0
 
     def on_hci_disconnect_command(self, command: hci.HCI_Disconnect_Command) -> None:
         connection = self.find_le_connection_by_handle(command.connection_handle)
@@ -194,7 +215,8 @@ class NimbleWorld:
         self.output = []
         self.process = await asyncio.create_subprocess_exec(
             str(self.interpreter), "-X", f"heapsize={heapsize}", str(MPY / script), env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, pass_fds=pass_fds)
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, pass_fds=pass_fds,
+            preexec_fn=_die_with_parent)
         self._pump = asyncio.create_task(self._read_output(self.process))
         await self.wait_advertising(60)
         return self.controller

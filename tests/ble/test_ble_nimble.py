@@ -158,6 +158,38 @@ async def test_back_pressure_is_retried_never_dropped(nimble_world: NimbleWorld,
     assert nimble_world.firmware_alive()
 
 
+async def test_a_stuck_link_is_ended_after_the_stall_limit(nimble_world: NimbleWorld,
+                                                           tmp_path: Path) -> None:
+    controller = await nimble_world.start_firmware("ble_echo_main.py", extra_env={
+        "UNSIT_KEYSTORE": str(tmp_path / "keys.bin"), "UNSIT_WINDOW_MS": "60000"})
+    keyring = KeyRing()
+    await ble.pair(NAME, keyring, timeout=5)
+    async with await ble.connect(None, keyring, timeout=5) as link:
+        controller.hold()   # connected, but nothing more goes out: NimBLE's buffers stay full
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(TransportError):
+            await link.request(b"N" + (16_000).to_bytes(2, "little"), timeout=30)
+        waited = asyncio.get_running_loop().time() - started
+    # hw/ble_peripheral.py retries for NOTIFY_STALL_MS (3 s), then ends the link itself.
+    assert 2.5 < waited < 10
+    assert await nimble_world.enomem_count() > 100
+    controller.release()
+    await nimble_world.wait_advertising(5)
+    async with await ble.connect(None, keyring, timeout=5) as link:   # NimBLE recovered
+        assert await link.request(b"after", timeout=5) == b"echo:after"
+
+
+async def test_a_silent_host_is_sent_away(nimble_world: NimbleWorld, tmp_path: Path) -> None:
+    await nimble_world.start_firmware("ble_echo_main.py", extra_env={
+        "UNSIT_KEYSTORE": str(tmp_path / "keys.bin"), "UNSIT_HANDSHAKE_MS": "300"})
+    found = await ble.find(NAME, 5)
+    ended = asyncio.Event()
+    async with BleakClient(found.address, disconnected_callback=lambda _: ended.set()):
+        await asyncio.wait_for(ended.wait(), 5)   # says nothing; the clip hangs up
+    await nimble_world.wait_advertising(5)
+    assert nimble_world.firmware_alive()
+
+
 async def test_forget_over_ble_then_the_old_key_is_refused(
         nimble_world: NimbleWorld, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _, flash = await start_log_clip(nimble_world, tmp_path, 0)
