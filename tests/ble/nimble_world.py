@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from bumble import core, hci, ll
-from bumble.controller import Controller
+from bumble.controller import Controller, LegacyAdvertiser
 from bumble.link import LocalLink
 from bumble.transport import Transport, open_transport
 
@@ -96,6 +96,16 @@ class AirLink(LocalLink):
         super().send_acl_data(sender_controller, destination_address, transport, data)
 
 
+class _Advertiser(LegacyAdvertiser):
+    """Advertises at the interval the host asked for: bumble 0.0.236 reads the HCI value
+    (units of 0.625 ms) as milliseconds, so 1022.5 ms would come out as 1.636 s."""
+
+    def _on_timer_fired(self) -> None:
+        self.send_advertising_data()
+        self.timer_handle = asyncio.get_running_loop().call_later(
+            self.advertising_interval_min * 0.000625, self._on_timer_fired)
+
+
 class ClipController(Controller):
     """The clip's controller, serving NimBLE over a pty.
 
@@ -109,6 +119,7 @@ class ClipController(Controller):
                  terminate_s: float = TERMINATE_S) -> None:
         super().__init__("clip", host_source=transport.source, host_sink=transport.sink,
                          link=link, public_address=CLIP_PUBLIC_ADDRESS)
+        self.le_legacy_advertiser = _Advertiser(self)
         self.air_gap_s = air_gap_s
         self.terminate_s = terminate_s
         self.notifications = 0
