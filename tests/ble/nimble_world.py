@@ -7,17 +7,19 @@ the tty named by ``$MICROPYBTUART``: here a pty served by a bumble ``Controller`
 the project stands in for the stack: advertising, connections, ATT/GATT, MTU exchange and
 flow control are NimBLE's; only the radio is bumble's controller.
 
-Two corrections to bumble's controller, both about how a real one behaves
-(../shared/micropython/README.md, "Facts about its bluetooth module without a radio"):
+Where bumble's controller differs from a real one (../shared/micropython/README.md, "Facts
+about its bluetooth module without a radio"), the world corrects it:
 - ``LocalLink`` sends a connection's data from the sender's *random* address; NimBLE
   advertises from its public address (as an ESP32 does), so the central would drop every
   packet. :class:`AirLink` sends it from the address the connection was made with.
-- The clip's controller has a public address (an ESP32's factory MAC), and can pace what it
-  puts on air (``air_gap_s`` per packet, like connection events), so the host's buffers fill
-  and ``gatts_notify`` meets back-pressure (``OSError(ENOMEM)``) as on a slow link.
+- The clip's controller has a public address (an ESP32's factory MAC) and advertises at the
+  interval NimBLE asked for.
 - A link the clip ends is gone only ``TERMINATE_S`` later, as on air (bumble ends it at once):
-  until then NimBLE knows it as "terminating" and a second ``gap_disconnect`` raises
+  until then NimBLE calls it "terminating" and another ``gap_disconnect`` raises
   ``OSError(EALREADY)``.
+- It can pace what it takes from NimBLE (``air_gap_s`` per ACL packet, like connection
+  events) or take nothing more (``hold``), so NimBLE's buffers fill and ``gatts_notify``
+  meets back-pressure (``OSError(ENOMEM)``) as on a slow or stuck link.
 
 A MicroPython process whose HCI pty is closed spins at full CPU: ``stop_firmware`` ends the
 process before it closes the pty.
@@ -48,8 +50,8 @@ DEVICE_ID = "0a1b2c3d"
 CLIP_PUBLIC_ADDRESS = "24:0A:C4:00:00:01"   # an Espressif-style public address
 TERMINATE_S = 0.03   # from the host's Disconnect command to Disconnection Complete
 _ATT_CID = 0x0004
-_PR_SET_PDEATHSIG = 1   # prctl(2)
 _ATT_HANDLE_VALUE_NTF = 0x1B
+_PR_SET_PDEATHSIG = 1   # prctl(2)
 
 
 def _board_tool() -> Any:
@@ -163,16 +165,18 @@ class ClipController(Controller):
         if connection is None or not self.terminate_s:
             super().on_hci_disconnect_command(command)
             return
-        # A radio ends a link once the peer has acknowledged LL_TERMINATE_IND at a later
-        # connection event (Core v5.3 Vol 6 Part B 5.1.3): the host hears of it afterwards.
+        # HCI_Disconnect (Core v5.3 Vol 4 Part E 7.1.6) is answered with a Command Status at
+        # once and a Disconnection Complete when the link has ended: on air, once the peer
+        # has acknowledged the termination at a later connection event.
         self._send_hci_command_status(hci.HCI_COMMAND_STATUS_PENDING, command.op_code)
         asyncio.get_running_loop().call_later(self.terminate_s, self._terminate, connection,
                                               command.reason)
 
     def _terminate(self, connection: Any, reason: int) -> None:
-        if self.le_connections.get(connection.peer_address) is connection:
-            connection.send_ll_control_pdu(ll.TerminateInd(reason))
-            self.on_le_disconnected(connection, reason)
+        current = self.le_connections.get(connection.peer_address)
+        if current is not None and current is connection:   # not already lost
+            current.send_ll_control_pdu(ll.TerminateInd(reason))
+            self.on_le_disconnected(current, reason)
 
     @property
     def advertising(self) -> bool:
