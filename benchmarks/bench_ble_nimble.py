@@ -2,7 +2,7 @@
 MicroPython's ``bluetooth`` over NimBLE, HCI to a bumble controller on a pty; the host is
 ``unsit.ble`` on bleak over bumble (tests/ble/nimble_world.py).
 
-Reports, per run, the sync time, the notifications NimBLE handed the controller and their rate,
+Reports, per run, the sync time, the notifications NimBLE handed the controller and their rate
 and how often ``gatts_notify`` raised ``OSError(ENOMEM)`` (each retried by the firmware). Then
 one ``--burst`` bytes answer of the echo service, which does meet back-pressure. Bumble's
 controller has no radio timing: these are CPU-bound figures of this software stack on this
@@ -49,9 +49,11 @@ async def week(world: NimbleWorld, tmp: Path) -> None:
     report = await ble.sync_ble(None, tmp / "unsit.db", timeout=10.0)
     seconds = time.perf_counter() - started
     n = controller.notifications - before_n
+    times = controller.notified_at[before_n:]
+    span = times[-1] - times[0]
     print(f"week: {report.minutes} minutes in {seconds:.2f} s (find, connect, authenticate, "
-          f"sync); {n} notifications ({n / seconds:.0f}/s), "
-          f"{controller.notified_bytes - before_b} bytes; "
+          f"sync); {n} notifications, {controller.notified_bytes - before_b} bytes, "
+          f"{(n - 1) / span:.0f} notifications/s from the first to the last; "
           f"ENOMEM from gatts_notify: {await world.enomem_count()}", flush=True)
 
 

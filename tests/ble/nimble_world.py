@@ -31,6 +31,7 @@ import asyncio
 import ctypes
 import importlib.util
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +112,8 @@ class _Advertiser(LegacyAdvertiser):
 class ClipController(Controller):
     """The clip's controller, serving NimBLE over a pty.
 
-    Counts the ATT notifications NimBLE hands it (``notifications``, ``notified_bytes``) and,
+    Counts the ATT notifications NimBLE hands it (``notifications``, ``notified_bytes``,
+    ``notified_at``) and,
     with ``air_gap_s`` > 0, takes one ACL packet from the host per ``air_gap_s`` (the others
     wait in its buffers, which NimBLE sees through the usual Number Of Completed Packets
     flow control), as a radio bound to connection events would.
@@ -126,6 +128,7 @@ class ClipController(Controller):
         self.terminate_s = terminate_s
         self.notifications = 0
         self.notified_bytes = 0
+        self.notified_at: list[float] = []   # time.perf_counter() of each notification
         self._air: asyncio.Queue[hci.HCI_AclDataPacket] = asyncio.Queue()
         self._pacer: asyncio.Task[None] | None = None
 
@@ -137,6 +140,7 @@ class ClipController(Controller):
                 and data[4] == _ATT_HANDLE_VALUE_NTF):
             self.notifications += 1
             self.notified_bytes += int.from_bytes(data[0:2], "little") - 3
+            self.notified_at.append(time.perf_counter())
         if not self.air_gap_s:
             super().on_hci_acl_data_packet(packet)
             return
