@@ -10,7 +10,6 @@ with an echo service (mpy/ble_echo_main.py) for back-pressure.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import pytest
 from bleak import BleakClient
 
 from nimble_world import DEVICE_ID, ClipController, NimbleWorld
+from test_ble_forget import forget_args
 from test_ble_sync import T_START, WEEK, expected, stored
 from unsit import ble
 from unsit.client import DeviceClient
@@ -168,10 +168,11 @@ async def test_a_stuck_link_is_ended_after_the_stall_limit(nimble_world: NimbleW
         controller.hold()   # connected, but nothing more goes out: NimBLE's buffers stay full
         started = asyncio.get_running_loop().time()
         with pytest.raises(TransportError):
-            await link.request(b"N" + (16_000).to_bytes(2, "little"), timeout=30)
+            await link.request(b"N" + (16_000).to_bytes(2, "little"), timeout=60)
         waited = asyncio.get_running_loop().time() - started
-    # hw/ble_peripheral.py retries for NOTIFY_STALL_MS (3 s), then ends the link itself.
-    assert 2.5 < waited < 10
+    # hw/ble_peripheral.py retries for NOTIFY_STALL_MS (3 s of its 5 ms pauses, longer on a
+    # loaded machine), then ends the link itself, long before the host would give up.
+    assert 2.5 < waited < 30
     assert await nimble_world.enomem_count() > 100
     controller.release()
     await nimble_world.wait_advertising(5)
@@ -197,8 +198,7 @@ async def test_forget_over_ble_then_the_old_key_is_refused(
     old = await ble.pair(NAME, keyring, timeout=5)
     assert (flash / "keys.bin").stat().st_size == 40
     capsys.readouterr()
-    args = argparse.Namespace(name=None, all=False, port=None, time=5.0)
-    assert await forget.run_async(args) == 0
+    assert await forget.run_async(forget_args(time=5.0)) == 0
     assert "the clip dropped this computer's key" in capsys.readouterr().out
     assert KeyRing().devices() == [] and not (flash / "keys.bin").exists()
     # The clip ended that session itself (gap_disconnect) and advertises again; the old key
