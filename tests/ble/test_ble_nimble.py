@@ -3,14 +3,16 @@
 The firmware runs on the board-grade 32-bit build, whose ``bluetooth`` module is MicroPython's
 binding over NimBLE, speaking HCI to a bumble controller on a pty; the laptop side is the
 unmodified ``unsit.ble`` on bleak over bumble, on the same link (nimble_world.py). The clip is
-the whole device app (mpy/ble_app_main.py) for pairing, the BLE protocol service on a
-prefilled flash log (mpy/ble_log_main.py) for sync, reconnect and forget, and the peripheral
-with an echo service (mpy/ble_echo_main.py) for back-pressure.
+the whole device app (mpy/ble_app_main.py) for pairing and its own log, the BLE protocol
+service on a prefilled flash log (mpy/ble_log_main.py) for a week's sync, reconnect and forget,
+and the peripheral with an echo service (mpy/ble_echo_main.py) for back-pressure and for hosts
+that misbehave.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -49,7 +51,7 @@ async def start_log_clip(world: NimbleWorld, tmp: Path, minutes: int, window_ms:
     return controller, flash
 
 
-async def test_pairing_with_the_whole_app(nimble_world: NimbleWorld, tmp_path: Path) -> None:
+async def test_the_whole_app_pairs_and_syncs(nimble_world: NimbleWorld, tmp_path: Path) -> None:
     flash = tmp_path / "flash"
     flash.mkdir()
     controller = await nimble_world.start_firmware("ble_app_main.py", extra_env={
@@ -66,6 +68,13 @@ async def test_pairing_with_the_whole_app(nimble_world: NimbleWorld, tmp_path: P
         await ble.pair(NAME, KeyRing(tmp_path / "stranger.json"), timeout=5)
     async with await ble.connect(None, keyring, timeout=5) as link:
         assert (await DeviceClient(link).hello()).device_id == DEVICE_ID
+    # The app's own log over the air: its boot and this pairing, flushed at once.
+    db = tmp_path / "unsit.db"
+    report = await ble.sync_ble(None, db, timeout=5.0)
+    assert report.missing == 0 and report.corrupt == 0
+    with sqlite3.connect(db) as conn:
+        kinds = [kind for (kind,) in conn.execute("SELECT kind FROM records ORDER BY seq")]
+    assert events.PAIRED in kinds
     assert nimble_world.firmware_alive()
 
 
