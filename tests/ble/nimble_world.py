@@ -224,7 +224,11 @@ class NimbleWorld:
     async def start_firmware(self, script: str, extra_env: dict[str, str] | None = None,
                              air_gap_s: float = 0.0, heapsize: str = "256K",
                              pass_fds: tuple[int, ...] = ()) -> ClipController:
-        """Start (or restart) the firmware on a fresh controller; returns once it advertises."""
+        """Start (or restart) the firmware on a fresh controller; returns once it advertises.
+
+        The heap is twice a C3's: the firmware is compiled from source here, which takes more
+        than the .mpy files a clip imports (the whole app's budget is proven elsewhere).
+        """
         await self.stop_firmware()
         hci_path = self.tmp / "hci-tty"
         self._transport = await open_transport(f"pty:{hci_path}")

@@ -96,9 +96,9 @@ async def test_sync_a_week(nimble_world: NimbleWorld, tmp_path: Path) -> None:
     report = await ble.sync_ble(None, db, timeout=5.0)
     assert report.minutes == WEEK and report.missing == 0 and report.corrupt == 0
     assert stored(db) == expected(WEEK)
-    # 315 READs of up to 32 records, each answer at most three notifications: NimBLE's
-    # buffer pool never fills on this request/response protocol.
-    assert 900 < controller.notifications - before < 3 * 330
+    # 315 READs of up to 32 records and a few other requests, each answer at most three
+    # notifications: NimBLE's buffer pool never fills on this request/response protocol.
+    assert 3 * 300 < controller.notifications - before < 3 * 330
     assert await nimble_world.enomem_count() == 0
 
 
@@ -156,7 +156,7 @@ async def test_back_pressure_is_retried_never_dropped(nimble_world: NimbleWorld,
         "UNSIT_KEYSTORE": str(tmp_path / "keys.bin"), "UNSIT_WINDOW_MS": "60000"})
     keyring = KeyRing()
     await ble.pair(NAME, keyring, timeout=5)
-    size = 16_000
+    size = 8_000
     async with await ble.connect(None, keyring, timeout=5) as link:
         before = controller.notifications
         answer = await link.request(b"N" + size.to_bytes(2, "little"), timeout=30)
@@ -177,7 +177,7 @@ async def test_a_stuck_link_is_ended_after_the_stall_limit(nimble_world: NimbleW
         controller.hold()   # connected, but nothing more goes out: NimBLE's buffers stay full
         started = asyncio.get_running_loop().time()
         with pytest.raises(TransportError):
-            await link.request(b"N" + (16_000).to_bytes(2, "little"), timeout=60)
+            await link.request(b"N" + (8_000).to_bytes(2, "little"), timeout=60)
         waited = asyncio.get_running_loop().time() - started
     # hw/ble_peripheral.py retries for NOTIFY_STALL_MS (3 s of its 5 ms pauses, longer on a
     # loaded machine), then ends the link itself, long before the host would give up.
@@ -232,9 +232,11 @@ async def test_a_refused_host_with_more_records_queued_cannot_stop_the_clip(
     records: list[bytes] = []
 
     def on_notify(_: object, data: bytearray) -> None:
-        assembler.feed(data)
-        while (record := assembler.next_record()) is not None:
-            records.append(bytes(record))
+        view = memoryview(data)
+        while view:
+            view = view[assembler.feed(view):]
+            while (record := assembler.next_record()) is not None:
+                records.append(bytes(record))
 
     ended = asyncio.Event()
     async with BleakClient(found.address, disconnected_callback=lambda _: ended.set()) as client:
