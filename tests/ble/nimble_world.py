@@ -226,8 +226,8 @@ class NimbleWorld:
                              pass_fds: tuple[int, ...] = ()) -> ClipController:
         """Start (or restart) the firmware on a fresh controller; returns once it advertises.
 
-        The heap is twice a C3's: the firmware is compiled from source here, which takes more
-        than the .mpy files a clip imports (the whole app's budget is proven elsewhere).
+        The heap is twice an ESP32-C3-sized one (128 KiB): compiling the firmware from source
+        takes more heap than importing the .mpy files a clip runs.
         """
         await self.stop_firmware()
         hci_path = self.tmp / "hci-tty"
