@@ -12,6 +12,7 @@ that misbehave.
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from pathlib import Path
 
@@ -19,7 +20,9 @@ import pytest
 from bleak import BleakClient
 
 from nimble_world import DEVICE_ID, ClipController, NimbleWorld
+from sync_device import DirectLine
 from test_ble_forget import forget_args
+from test_ble_pairing_audit import CLOSED_WITHIN_S, closed_after
 from test_ble_sync import T_START, WEEK, expected, stored
 from unsit import ble
 from unsit.client import DeviceClient
@@ -28,6 +31,7 @@ from unsit.keys import KeyRing
 from unsit.store import open_store
 from unsit.sync import sync_device
 from unsit.transport import TransportError
+from unsit.usb_pairing import pair_usb, reset_keys_usb
 from unsit_firmware.logic import ble_ids, events
 from unsit_firmware.logic import secure_session as ss
 from unsit_firmware.logic.record_stream import RecordAssembler, prefixed
@@ -216,6 +220,30 @@ async def test_forget_over_ble_then_the_old_key_is_refused(
     found = await ble.find(NAME, 5)
     with pytest.raises(ble.AccessRefused, match="not paired"):
         await ble.BleTransport(found.address, old, keyring.host_id).open()
+    assert nimble_world.firmware_alive()
+
+
+async def test_a_reset_over_usb_ends_the_ble_session_at_once(nimble_world: NimbleWorld,
+                                                            tmp_path: Path) -> None:
+    flash = tmp_path / "flash"
+    flash.mkdir()
+    line = DirectLine()
+    try:
+        fd = line.device_fd()
+        await nimble_world.start_firmware("ble_log_main.py", pass_fds=(fd,), extra_env={
+            "UNSIT_STORAGE": str(flash), "UNSIT_MINUTES": "0", "UNSIT_START": str(T_START),
+            "UNSIT_WINDOW_MS": "0", "UNSIT_SERIAL_FD": str(fd)})
+        os.close(fd)
+        keyring = KeyRing()
+        await pair_usb(line.path, keyring)   # over the cable: no window needed
+        async with await ble.connect(None, keyring, timeout=5) as link:
+            assert (await DeviceClient(link, timeout=5).hello()).device_id == DEVICE_ID
+            assert (await reset_keys_usb(line.path)).removed == 1
+            closed_s = await closed_after(link)   # BlePeripheral.disconnect() on NimBLE
+        assert closed_s < CLOSED_WITHIN_S, closed_s
+    finally:
+        line.close()
+    await nimble_world.wait_advertising(5)
     assert nimble_world.firmware_alive()
 
 
