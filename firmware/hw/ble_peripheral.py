@@ -168,7 +168,7 @@ class BlePeripheral:
                 await asyncio.wait_for_ms(self._flag.wait(), limit)
             except asyncio.TimeoutError:
                 if self._conn is not None:
-                    self._ble.gap_disconnect(self._conn)  # silent or stuck host
+                    self._hang_up(self._conn)  # silent or stuck host
                 elif self._fast_until is not None:
                     self._advertise()  # back to the slow interval once the fast period ends
                 continue
@@ -203,13 +203,23 @@ class BlePeripheral:
         self._assembler.clear()
         self._inbox.clear()
         self._inbox_flag.set()  # a receive() waiting wakes and finds nothing
-        try:
-            ending = self._ble.gap_disconnect(conn)
-        except OSError:  # e.g. EALREADY: the link is already going
-            ending = True
-        if not ending:
+        if not self._hang_up(conn):
             self._drop()  # not connected any more: no disconnect event will come for it
         return True
+
+    def _hang_up(self, conn):
+        """Ask the stack to end ``conn``; False if it was not connected (then no event comes).
+
+        NimBLE raises ``OSError(EALREADY)`` for a link it was already asked to end, until
+        the controller reports it gone (the peer acknowledges at a later connection event):
+        the link is ending, as asked. Every ``gap_disconnect`` goes through here, so a second
+        request for the same link (e.g. a record refused, then the idle limit) cannot end
+        the peripheral's task.
+        """
+        try:
+            return self._ble.gap_disconnect(conn)
+        except OSError:
+            return True
 
     def _drop(self):
         """A connection ended: free its state and advertise again."""
@@ -238,13 +248,13 @@ class BlePeripheral:
                 try:
                     record = self._assembler.next_record()
                 except ValueError:
-                    self._ble.gap_disconnect(self._conn)  # a broken stream: start over
+                    self._hang_up(self._conn)  # a broken stream: start over
                     return
                 if record is None:
                     break
                 await self._on_record(record)
-                if self._conn is None:
-                    return
+                if self._conn is None or self._session.closed:
+                    return  # records after a failure are not answered: the link is ending
 
     async def _on_record(self, record):
         reply, message = self._session.on_record(record, time.ticks_ms())
@@ -254,7 +264,7 @@ class BlePeripheral:
             except LinkClosed:
                 return
         if self._session.closed:
-            self._ble.gap_disconnect(self._conn)
+            self._hang_up(self._conn)
             return
         if message is not None and len(self._inbox) < _INBOX:
             self._inbox.append(message)
@@ -307,7 +317,7 @@ class BlePeripheral:
                 except OSError as error:
                     if error.args[0] != _ENOMEM or waited >= NOTIFY_STALL_MS:
                         if self._conn == conn:
-                            self._ble.gap_disconnect(conn)
+                            self._hang_up(conn)
                         raise LinkClosed()
                     # The stack's buffers are full: wait for them to drain, do not drop.
                     self.stats_notify_retries += 1

@@ -30,6 +30,9 @@ from bumble.core import AdvertisingData
 from bumble.device import Advertisement, Connection, Device, Peer
 
 _central: Device | None = None
+# The address type of each address the scanner has seen, as BlueZ and CoreBluetooth remember
+# it: a clip advertising from its public address must be connected to as a public one.
+_seen: dict[str, hci.Address] = {}
 
 _PROPERTY_NAMES = {
     0x02: "read", 0x04: "write-without-response", 0x08: "write", 0x10: "notify",
@@ -40,6 +43,7 @@ _PROPERTY_NAMES = {
 def use_central(device: Device | None) -> None:
     global _central
     _central = device
+    _seen.clear()
 
 
 def _require_central() -> Device:
@@ -85,6 +89,7 @@ class BumbleScanner(BaseBleakScanner):
             service_data={}, service_uuids=uuids, tx_power=None, rssi=advertisement.rssi,
             platform_data=(advertisement,))
         address = advertisement.address.to_string(with_type_qualifier=False)
+        _seen[address.upper()] = advertisement.address
         device = self.create_or_update_device(address, address, adv.local_name,
                                               advertisement.address, adv)
         self.call_detection_callbacks(device, adv)
@@ -112,7 +117,8 @@ class BumbleClient(BaseBleakClient):
 
     async def connect(self, pair: bool, **kwargs: Any) -> None:
         device = _require_central()
-        address = hci.Address(self.address, hci.Address.RANDOM_DEVICE_ADDRESS)
+        address = _seen.get(self.address.upper()) or hci.Address(
+            self.address, hci.Address.RANDOM_DEVICE_ADDRESS)
         try:
             connection = await device.connect(address, timeout=self._timeout)
         except (TimeoutError, asyncio.TimeoutError, hci.HCI_Error) as error:

@@ -6,13 +6,15 @@ module. Environment: ``UNSIT_KEYSTORE`` (key store path), ``UNSIT_DEVICE_ID`` (8
 ``UNSIT_HANDSHAKE_MS`` (how long a host may take to authenticate; default the firmware's).
 
 Service: a message ``b"N" + u16 LE n`` is answered with n bytes (``i & 0xFF``); any other
-message is answered with ``b"echo:" + message``. Prints ``@@READY`` once advertising.
+message is answered with ``b"echo:" + message``. Prints ``@@READY`` once advertising, and
+reports back-pressure (``@@ENOMEM n``, mpy/back_pressure.py).
 """
 
 import asyncio
 import os
 import time
 
+import back_pressure
 import bluetooth
 import cryptolib
 
@@ -54,6 +56,7 @@ async def main():
     peripheral.start()
     print("@@READY")
     asyncio.create_task(serve(peripheral))
+    asyncio.create_task(back_pressure.report(peripheral))
     await peripheral.run()
 
 

@@ -4,12 +4,14 @@ Environment as ble_echo_main.py, plus ``UNSIT_MINUTES`` (minute records appended
 serving, the pattern below, mirrored by the host test), ``UNSIT_STORAGE`` (the flash
 folder; the key store is ``keys.bin`` in it) and optionally ``UNSIT_SERIAL_FD`` (an inherited
 pty: the same service also runs there, as over USB, where the PAIR command works). The log is the firmware's ``FlashLog`` on the
-unix port's filesystem; the clock starts at ``UNSIT_START`` UTC.
+unix port's filesystem; the clock starts at ``UNSIT_START`` UTC. Reports back-pressure
+(``@@ENOMEM n``, mpy/back_pressure.py).
 """
 
 import os
 
 import asyncio
+import back_pressure
 import bluetooth
 
 from app.ble_service import BleService
@@ -90,6 +92,7 @@ async def main():
         asyncio.create_task(Service(device, open(int(serial_fd), "r+b")).run())
     if int(os.getenv("UNSIT_WINDOW_MS") or "0"):
         service.open_pairing_window()
+    asyncio.create_task(back_pressure.report(service.peripheral))
     print("@@READY")
     await service.run()
 
