@@ -112,8 +112,35 @@ class BlePeripheral:
         return self._conn is not None and self._session.authenticated
 
     def start(self):
-        """Register the service and advertise. Call once, from the task that will ``run()``."""
+        """Switch the controller on, register the service and advertise (``power(True)``)."""
+        self.power(True)
+
+    @property
+    def powered(self):
+        """True while the controller is on (between ``power(True)`` and ``power(False)``)."""
+        return self._tx is not None
+
+    def power(self, on):
+        """Switch the BLE controller on or off (``ble.active``); returns whether it is on.
+
+        On: the service is registered again (``active(False)`` drops the stack's GATT
+        database) and the clip advertises. Already on and not connected: advertising is
+        started again (the state after every wake is the one asked for). Off is refused
+        while a host is connected or connecting: the board keeps the controller on for a
+        link, and asks again after it ends.
+        """
         ble = self._ble
+        if not on:
+            if self._tx is None or self._conn is not None or self._irq_connect is not None:
+                return self._tx is not None
+            self._drop(advertise=False)
+            ble.active(False)
+            self._rx = self._tx = None
+            return False
+        if self._tx is not None:
+            if self._conn is None and self._irq_connect is None:
+                self._advertise()
+            return True
         ble.active(True)
         ble.config(gap_name=ble_ids.device_name(self._device_id), mtu=_PREFERRED_MTU)
         ble.irq(self._irq)
@@ -126,6 +153,7 @@ class BlePeripheral:
         ))
         ble.gatts_set_buffer(self._rx, _RX_BUFFER, True)
         self._advertise()
+        return True
 
     def pairing_window_opened(self):
         """The wearer opened the pairing window: advertise fast for a while."""
@@ -169,7 +197,7 @@ class BlePeripheral:
             except asyncio.TimeoutError:
                 if self._conn is not None:
                     self._ble.gap_disconnect(self._conn)  # silent or stuck host
-                elif self._fast_until is not None:
+                elif self._fast_until is not None and self._tx is not None:
                     self._advertise()  # back to the slow interval once the fast period ends
                 continue
             if self._irq_disconnect:
@@ -211,7 +239,7 @@ class BlePeripheral:
             self._drop()  # not connected any more: no disconnect event will come for it
         return True
 
-    def _drop(self):
+    def _drop(self, advertise=True):
         """A connection ended: free its state and advertise again."""
         if self._rx is not None:
             # What the old host wrote but was never read stays in the characteristic's
@@ -225,7 +253,8 @@ class BlePeripheral:
         self._assembler.clear()
         self._inbox.clear()
         self._inbox_flag.set()  # wake a receive() so it sees the link is gone
-        self._advertise()
+        if advertise and self._tx is not None:
+            self._advertise()
 
     async def _take_writes(self):
         data = self._ble.gatts_read(self._rx)

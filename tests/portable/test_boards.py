@@ -1,7 +1,7 @@
 """Board profiles, the motor and the battery reading, with the hardware injected (both interpreters)."""
 
 from hw.battery import Battery
-from hw.boards import PROFILES, choose_profile, device_id_from, profile_pins
+from hw.profiles import PROFILES, choose_profile, device_id_from, profile_pins
 from hw.motor import Motor
 from portable import raises, skip
 
