@@ -406,3 +406,92 @@ def test_light_sleep_picks_the_wake_source_the_port_has():
         assert sleeper.wake_on(pin) and sleeper.wake_source == source and sleeper.pin is pin
     rp2 = LightSleep(None, None)
     assert not rp2.wake_on(pin) and rp2.wake_source == "timer" and rp2.pin is None
+
+
+class SleepClock:
+    """Ticks that jump over each light sleep (``Machine``'s time passes at once) and follow
+    real time while awake, so thousands of sleeps take no real time."""
+
+    def __init__(self):
+        import time
+
+        self.credit = 0
+        self._time = time
+
+    def ticks_ms(self):
+        return self._time.ticks_add(self._time.ticks_ms(), self.credit)
+
+
+class SleepMachine:
+    """``machine.lightsleep`` that refuses to run with the BLE controller on (esp-idf issue
+    11315) and lets ``ms`` pass on the ``SleepClock`` at once (a timer wake)."""
+
+    def __init__(self, clock, ble):
+        self.clock = clock
+        self.ble = ble
+        self.sleeps = 0
+
+    def lightsleep(self, ms):
+        if self.ble.on:
+            raise AssertionError("lightsleep with the BLE controller on")
+        self.clock.credit += ms
+        self.sleeps += 1
+
+
+class ClockFifo:
+    """An accelerometer FIFO filled by the ``SleepClock``: ``RATE`` samples a second."""
+
+    watermark = WM
+    rate_hz = RATE
+    name = "clocked"
+
+    def __init__(self, clock):
+        self.clock = clock
+        self.t = clock.ticks_ms()
+
+    def available(self):
+        import time
+
+        n = time.ticks_diff(self.clock.ticks_ms(), self.t) // SAMPLE_MS
+        return n if n < 32 else 32
+
+    def read_into(self, buf):
+        import time
+
+        n = self.available()
+        self.t = time.ticks_add(self.t, n * SAMPLE_MS)
+        return n
+
+
+def test_thousands_of_sleeps_never_with_the_controller_on_and_advertising_in_every_window():
+    _micropython_only()
+    import asyncio
+
+    from hw.board_io import LightSleep
+    from hw.boards import Board
+
+    clock = SleepClock()
+    ble = BLE()
+    machine = SleepMachine(clock, ble)
+    imu = ClockFifo(clock)
+    board = Board("test", "0badc0de", imu, None, clock, None, "/tmp", ble=ble,
+                  sleeper=LightSleep(machine), boot_awake_ms=0, discovery=(20000, 300))
+    windows = {}                     # window number -> advertising seen in it
+
+    async def scenario():
+        radio = asyncio.create_task(follow(board))
+        buf = array("h", bytes(2 * 3 * 32))
+        while machine.sleeps < 3000:
+            await board.wait_samples()
+            imu.read_into(buf)
+            if board.power.reason == "discovery":
+                n = board.power.windows
+                windows[n] = windows.get(n, False) or (ble.on and ble.interval is not None)
+        radio.cancel()
+
+    asyncio.run(scenario())
+    assert board.sleeps == machine.sleeps == 3000
+    assert len(windows) == board.power.windows >= 10     # 3000 x 80 ms / 20 s
+    assert all(windows.values()), windows                # advertising in every one
+    assert board.refused == 0                            # the controller was off in time
+    assert ble.actives >= 2 * len(windows) - 1           # switched on and off per window
