@@ -313,12 +313,20 @@ def build():
         ble = None
     from hw.usb_stream import UsbStream
 
+    backup = None
+    if pins["rtc"] is not None:
+        from hw.bm8563 import Bm8563
+
+        try:
+            backup = Bm8563(i2c, pins["rtc"])
+        except OSError:
+            backup = None  # not fitted or not answering: UTC until the next power cut only
     return Board(
         pins["name"] + " / " + imu.name,
         device_id_from(machine.unique_id()),
         imu,
         motor,
-        RtcClock(machine.RTC()),
+        RtcClock(machine.RTC(), backup),
         battery,
         _storage_dir(),
         int_pin=int_pin,
