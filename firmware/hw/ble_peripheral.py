@@ -22,9 +22,11 @@ is dropped after ``IDLE_MS`` without a record; a notification the stack cannot t
 (``OSError(ENOMEM)``: its buffers are full) is retried until ``NOTIFY_STALL_MS``. When a
 connection ends, its session, buffers and queued messages are dropped and advertising resumes.
 
-Advertising is frugal: every ``ADV_SLOW_US`` (1022.5 ms, an interval Apple's accessory
-guidelines list, so phones find it fast enough) and every ``ADV_FAST_US`` (152.5 ms) for
-``FAST_FOR_MS`` after the wearer opens the pairing window, when a host is actively looking.
+Advertising: every ``ADV_SLOW_US`` (211.25 ms, an interval Apple's accessory guidelines
+list) and every ``ADV_FAST_US`` (152.5 ms) for ``FAST_FOR_MS`` after the wearer opens the
+pairing window, when a host is actively looking. On battery the controller is on only in
+short windows (``hw.power``), so the interval is what lets a scanning host find the clip in
+a 1.5 s discovery window; the controller is off the rest of the time.
 """
 
 import asyncio
@@ -53,7 +55,7 @@ _PREFERRED_MTU = const(247)
 _RX_BUFFER = const(512)
 _INBOX = const(4)
 
-ADV_SLOW_US = const(1022500)
+ADV_SLOW_US = const(211250)
 ADV_FAST_US = const(152500)
 FAST_FOR_MS = const(30000)
 HANDSHAKE_MS = const(10000)

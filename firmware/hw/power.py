@@ -34,7 +34,8 @@ _TICKS_HALF = const(1 << 29)
 BOOT_AWAKE_MS = 120000          # awake and findable after start: a host can reach the REPL or sync
 HOST_QUIET_MS = 60000           # awake this long after the USB host's last byte
 DISCOVERY_EVERY_MS = 300000     # a discovery window this often (radio inside the MCU)...
-DISCOVERY_MS = 3500             # ...this long: three advertising events at 1022.5 ms
+DISCOVERY_MS = 1500             # ...this long: the controller's start, then ~6 advertising
+                                # events (hw.ble_peripheral.ADV_SLOW_US, 211.25 ms)
 
 
 def ticks_add(a, b):
@@ -96,10 +97,15 @@ class PowerPolicy:
     def update(self, now, charging=False, connected=False, button=False, pattern=False):
         """Decide ``reason`` and ``radio`` for ``now``; returns ``sleep_allowed``."""
         now &= _TICKS_MAX
-        self._awake_until = _still(self._awake_until, now)
-        self._boot_until = _still(self._boot_until, now)
-        self._host_until = _still(self._host_until, now)
-        self._radio_until = _still(self._radio_until, now)
+        # (deadlines are mostly None: test before calling, this runs at every wake)
+        if self._awake_until is not None:
+            self._awake_until = _still(self._awake_until, now)
+        if self._boot_until is not None:
+            self._boot_until = _still(self._boot_until, now)
+        if self._host_until is not None:
+            self._host_until = _still(self._host_until, now)
+        if self._radio_until is not None:
+            self._radio_until = _still(self._radio_until, now)
         window = self._discovery(now)
         if self._awake_until is not None:
             reason = "asked"
@@ -127,7 +133,8 @@ class PowerPolicy:
         return self.sleep_allowed
 
     def _discovery(self, now):
-        self._window_until = _still(self._window_until, now)
+        if self._window_until is not None:
+            self._window_until = _still(self._window_until, now)
         nxt = self._next_window
         if nxt is None:
             return False

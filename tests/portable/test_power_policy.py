@@ -5,7 +5,8 @@ BLE controller and of the peripheral's advertising that follows the policy as th
 does (``app.ble_service.follow_radio`` with ``hw.ble_peripheral``'s ``power``).
 """
 
-from hw.power import TICKS_PERIOD, PowerPolicy, ticks_add, ticks_diff
+from hw.power import (DISCOVERY_EVERY_MS, DISCOVERY_MS, TICKS_PERIOD, PowerPolicy, ticks_add,
+                      ticks_diff)
 
 MICROPYTHON_TIMEOUT = 600
 
@@ -97,7 +98,8 @@ class Controller:
 def _simulated(days_ms, host_every_ms=0, pair_at_ms=-1):
     """Drive the policy one wake a second for ``days_ms`` as the board does: decide, let the
     BLE task follow, sleep only if allowed. Returns counters; raises on a broken rule."""
-    p = PowerPolicy(0, boot_awake_ms=120000, discovery=(300000, 3500))
+    p = PowerPolicy(0, boot_awake_ms=120000)            # the firmware's discovery schedule
+    assert (DISCOVERY_EVERY_MS, DISCOVERY_MS) == (300000, 1500)
     radio = Controller()
     sleeps = 0
     windows_seen = 0
