@@ -7,6 +7,10 @@ transport-free ``app.service.Service.handle`` the USB port uses, told which host
 (so PAIR and FORGET_ALL, which need the cable, are refused, and FORGET may drop only that
 host's own key).
 
+The BLE controller is on only when the board wants it (``board.radio``, docs/power.md):
+``follow_radio`` switches the peripheral on and off as it asks, and the pairing window asks
+for it for the window's length.
+
 The wearer's pairing gesture (docs/ble.md) opens the window: ``at_boot(reset_cause)`` opens
 it for ``BOOT_WINDOW_MS`` when the clip was switched on (the app calls it once per boot),
 and on boards with a button (``board.button``: a ``machine.Pin`` input, 0 while pressed)
