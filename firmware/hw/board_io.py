@@ -158,25 +158,27 @@ class RadioSwitch:
 
 
 class HostWatch(io.IOBase):
-    """A protocol stream that notes when the USB host last sent a byte (``last_rx_ms``).
+    """A protocol stream that notes when the USB host last sent a byte (``last_rx_ms``, in
+    ``ticks_ms``'s time: the board clock's, ``time.ticks_ms`` by default).
 
     Reads, writes and ``select.poll`` (``ioctl``) go to ``stream`` (``hw.usb_stream``).
     """
 
-    def __init__(self, stream):
+    def __init__(self, stream, ticks_ms=None):
         self._stream = stream
+        self._ticks_ms = time.ticks_ms if ticks_ms is None else ticks_ms
         self.last_rx_ms = None
 
     def read(self, n=-1):
         data = self._stream.read(n)
         if data:
-            self.last_rx_ms = time.ticks_ms()
+            self.last_rx_ms = self._ticks_ms()
         return data
 
     def readinto(self, buf):
         n = self._stream.readinto(buf)
         if n:
-            self.last_rx_ms = time.ticks_ms()
+            self.last_rx_ms = self._ticks_ms()
         return n
 
     def write(self, data):

@@ -229,10 +229,31 @@ def test_a_playing_pattern_is_not_stretched_by_light_sleep():
     assert len(rig.machine.sleeps) == 4 and min(after) >= WM   # sleeping again after it
 
 
-def test_pairing_usb_host_usb_power_boot_and_requests_keep_it_awake():
-    _micropython_only()
-    import time
+class VirtualClock:
+    """``board.clock`` on virtual time: the board's decisions read it, tests move it."""
 
+    def __init__(self):
+        self.ms = 5000
+
+    def ticks_ms(self):
+        return self.ms
+
+
+def _deciding_board(clock=None, **args):
+    """A board whose stay-awake decisions run on a ``VirtualClock`` (no real sleeps)."""
+    from hw.boards import Board
+
+    clock = clock or VirtualClock()
+    args.setdefault("boot_awake_ms", 0)
+    args.setdefault("discovery", (0, 0))
+    chip = LIS3DHModel(0x18)
+    imu = find_imu(Bus(chip), rate_hz=RATE, watermark=WM)
+    board = Board("test", "0badc0de", imu, None, clock, args.pop("battery", None), "/tmp",
+                  sleeper=object(), **args)
+    return board, clock
+
+
+def test_pairing_usb_host_usb_power_boot_and_requests_keep_it_awake():
     from hw.battery import Battery
     from hw.board_io import HostWatch
 
@@ -249,36 +270,40 @@ def test_pairing_usb_host_usb_power_boot_and_requests_keep_it_awake():
 
     vbus = Level()
     stream = Stream()
-    rig = Rig(ble=BLE(), serial=HostWatch(stream), host_quiet_ms=60,
-              battery=Battery(ADC(), 2, 1, charge_pin=vbus, charging_level=1))
-    board = rig.board
+    clock = VirtualClock()
+    board, clock = _deciding_board(clock, ble=BLE(), serial=HostWatch(stream, clock.ticks_ms),
+                                   host_quiet_ms=60000,
+                                   battery=Battery(ADC(), 2, 1, charge_pin=vbus,
+                                                   charging_level=1))
     assert board.awake_reason() is None and not board.radio.wanted
 
-    board.radio.request(60)                      # the pairing window (app.ble_service)
+    board.radio.request(60000)                   # the pairing window (app.ble_service)
     assert board.awake_reason() == "pairing" and board.radio.wanted
-    time.sleep_ms(80)
+    clock.ms += 59999
+    assert board.awake_reason() == "pairing"
+    clock.ms += 1
     assert board.awake_reason() is None and not board.radio.wanted
 
     stream.incoming.extend(b"\x7e\x01")
     assert board.serial.read(1) == b"\x7e"       # the service reads a byte from the host
-    assert board.awake_reason() == "usb host"
+    assert board.awake_reason() == "usb host" and not board.radio.wanted
     buf = bytearray(4)
     assert board.serial.readinto(buf) == 1 and buf[0] == 1
     assert board.serial.write(b"ok") == 2 and stream.written == bytearray(b"ok")
-    time.sleep_ms(80)
-    assert board.awake_reason() is None          # the host fell silent a while ago
+    clock.ms += 60000
+    assert board.awake_reason() is None          # the host fell silent a minute ago
 
     vbus.level = 1                               # VBUS sense: on USB power
     assert board.charging() and board.awake_reason() == "usb power" and board.radio.wanted
     vbus.level = 0
     board.keep_awake(50)
     assert board.awake_reason() == "asked"
-    time.sleep_ms(70)
+    clock.ms += 50
     assert board.awake_reason() is None
 
-    booting = Rig(ble=BLE(), boot_awake_ms=60).board
+    booting, boot_clock = _deciding_board(ble=BLE(), boot_awake_ms=120000)
     assert booting.awake_reason() == "boot" and booting.radio.wanted   # findable after start
-    time.sleep_ms(80)
+    boot_clock.ms += 120000
     assert booting.awake_reason() is None and not booting.radio.wanted
 
 
@@ -311,24 +336,21 @@ def test_a_button_press_during_a_sleep_reaches_its_handler_and_keeps_it_awake():
 
 
 def test_discovery_windows_switch_the_controller_where_the_radio_sleeps_with_the_mcu():
-    _micropython_only()
-    import time
-
-    esp = Rig(ble=BLE(), discovery=(100, 50), radio_in_mcu=True).board
-    pico = Rig(ble=BLE(), discovery=(100, 50), radio_in_mcu=False).board
+    esp, esp_clock = _deciding_board(ble=BLE(), discovery=(300000, 1500), radio_in_mcu=True)
+    pico, pico_clock = _deciding_board(ble=BLE(), discovery=(300000, 1500), radio_in_mcu=False)
     seen = {"esp": [], "pico": []}
     wanted = {"esp": [], "pico": []}
-    for _ in range(14):                          # 280 ms: two windows
+    for _ in range(1204):                        # 10 minutes, two wakes a second: two windows
         seen["esp"].append(esp.awake_reason())
         seen["pico"].append(pico.awake_reason())
         wanted["esp"].append(esp.radio.wanted)
         wanted["pico"].append(pico.radio.wanted)
-        time.sleep_ms(20)
-    assert seen["esp"][0] is None and seen["esp"].count("discovery") >= 4
-    assert None in seen["esp"][7:]               # the window closes again
-    assert [w for w, r in zip(wanted["esp"], seen["esp"]) if r == "discovery"] == [True] * \
-        seen["esp"].count("discovery")           # controller wanted on in every window...
-    assert False in wanted["esp"]                # ...and off between them
+        esp_clock.ms += 500
+        pico_clock.ms += 500
+    assert seen["esp"][0] is None and seen["esp"].count("discovery") == 2 * 3
+    # due 300 s after start, then 300 s after it opened; 1.5 s long: three half-second wakes
+    assert [i for i, r in enumerate(seen["esp"]) if r] == [600, 601, 602, 1200, 1201, 1202]
+    assert wanted["esp"] == [r == "discovery" for r in seen["esp"]]   # on in every window only
     assert set(seen["pico"]) == {None}           # the CYW43 advertises while the RP2040 sleeps
     assert set(wanted["pico"]) == {True}         # its controller stays on
 
