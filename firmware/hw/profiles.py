@@ -112,7 +112,7 @@ def firmware_problem(name, version, features):
     profile ``name`` as designed, as one sentence, or ``None`` when it can."""
     for feature, since, why in PROFILES[name]["needs"]:
         if feature not in features:
-            return "%s needs MicroPython %s or later (%s; MicroPython %s on the board has no %s)" % (
-                PROFILES[name]["name"], ".".join(str(n) for n in since), why,
-                ".".join(str(n) for n in version), feature)
+            return ("%s needs MicroPython %s or later (%s; MicroPython %s on the board has no %s)"
+                    % (PROFILES[name]["name"], ".".join(str(n) for n in since), why,
+                       ".".join(str(n) for n in version), feature))
     return None

@@ -8,8 +8,8 @@ boundary: ``bluetooth.BLE`` is a model of the controller (``Stack``: off until
 off; it refuses to advertise or notify while off), ``machine.lightsleep`` refuses to run
 with the controller on, and the clock jumps over each sleep and each awake wait for the FIFO
 (``DayClock``). The FIFO fills slowly (2 samples a second, a wake every 12.5 s) so that a day
-of wakes runs in seconds; the board's schedule is the firmware's own. The host is ``logic.secure_session``'s
-``HostSession`` writing to the characteristic as a central would.
+of wakes runs in seconds; the board's schedule is the firmware's own. The host is
+``logic.secure_session``'s ``HostSession`` writing to the characteristic as a central would.
 """
 
 import sys

@@ -1,4 +1,4 @@
-"""The board light-sleeps between FIFO reads when nothing needs it awake and its BLE controller is off.
+"""The board light-sleeps between FIFO reads only when nothing needs it and the BLE radio is off.
 
 The real ``hw/boards.py`` and accelerometer drivers run against the register-level chip
 models; MicroPython's ``machine``/``esp32`` side of light sleep is the stand-in of
