@@ -38,13 +38,24 @@ DISCOVERY_MS = 1500             # ...this long: the controller's start, then ~6 
                                 # events (hw.ble_peripheral.ADV_SLOW_US, 211.25 ms)
 
 
+# Both stay within 31-bit small ints (no long int, so no allocation on a 32-bit port).
+
+
 def ticks_add(a, b):
-    return (a + b) & _TICKS_MAX
+    """``a + b`` in ticks (``b`` >= 0), as MicroPython's ``time.ticks_add``."""
+    if a > _TICKS_MAX - b:
+        return a - (_TICKS_MAX - b) - 1
+    return a + b
 
 
 def ticks_diff(a, b):
     """``a - b`` in ticks, as MicroPython's ``time.ticks_diff`` (valid within half a period)."""
-    return ((a - b + _TICKS_HALF) & _TICKS_MAX) - _TICKS_HALF
+    d = a - b
+    if d >= _TICKS_HALF:
+        return d - _TICKS_HALF - _TICKS_HALF
+    if d < -_TICKS_HALF:
+        return d + _TICKS_HALF + _TICKS_HALF
+    return d
 
 
 def _still(until, now):

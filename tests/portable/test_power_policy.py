@@ -7,6 +7,7 @@ does (``app.ble_service.follow_radio`` with ``hw.ble_peripheral``'s ``power``).
 
 from hw.power import (DISCOVERY_EVERY_MS, DISCOVERY_MS, TICKS_PERIOD, PowerPolicy, ticks_add,
                       ticks_diff)
+from portable import heap_locked
 
 MICROPYTHON_TIMEOUT = 600
 
@@ -73,6 +74,21 @@ def test_the_policy_survives_a_ticks_wrap():
         if p.reason == "discovery":
             seen += 1
     assert p.windows == 6 and 18 <= seen <= 24               # 3-4 decisions per window
+
+
+def test_a_decision_allocates_nothing_even_across_the_wrap():
+    # On a 32-bit port ticks near the wrap are close to the largest small int: the policy's
+    # arithmetic must stay below it (a long int would allocate at every wake).
+    start = TICKS_PERIOD - 2000
+    p = PowerPolicy(start, boot_awake_ms=60000, host_quiet_ms=1000)
+    times = [ticks_add(start, 997 * k) for k in range(8)]
+    p.host_byte(times[1])
+    p.radio_for(times[2], 500)
+    p.keep_awake(times[3], 500)
+    with heap_locked():
+        for t in times:
+            p.update(t, False, False, False, False)
+    assert p.reason == "boot" and p.radio
 
 
 class Controller:
