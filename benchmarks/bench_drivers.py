@@ -58,7 +58,8 @@ for name, model, driver, extra in (
           % (name, kept, total / ROUNDS, samples))
 
 import asyncio
-from hw.boards import Board, LightSleep
+from hw.board_io import LightSleep
+from hw.boards import Board
 from mcu_standin import Esp32, Pin
 
 class Instant:

@@ -121,6 +121,25 @@ def test_too_old_or_other_bytecode_is_refused() -> None:
         check_board(good, (6, 4))
 
 
+def test_a_board_lacking_what_its_profile_needs_is_refused() -> None:
+    c3 = 6 | (3 << 8) | (11 << 10)
+    old = BoardInfo("p", (1, 26, 1), "ESP32C3 module with ESP32C3", c3, 1 << 20, 2 << 20,
+                    features=[])
+    with pytest.raises(UnsitError, match=r"XIAO ESP32-C3 clip needs MicroPython 1\.27\.0 or "
+                       r"later .*1\.26\.1 on the board has no esp32\.wake_on_gpio"):
+        check_board(old, (6, 3))
+    new = BoardInfo("p", (1, 27, 0), "ESP32C3 module with ESP32C3", c3, 1 << 20, 2 << 20,
+                    features=["esp32.wake_on_gpio"])
+    check_board(new, (6, 3))
+    # the profile named in /board.json counts, and an S3 falls back to ext0 on old firmware
+    s3 = BoardInfo("p", (1, 24, 0), "ESP32S3 module", c3, 1 << 20, 2 << 20,
+                   config={"profile": "xiao_esp32c3"}, features=["esp32.wake_on_ext0"])
+    with pytest.raises(UnsitError, match="needs MicroPython 1.27.0"):
+        check_board(s3, (6, 3))
+    check_board(BoardInfo("p", (1, 24, 0), "ESP32S3 module", c3, 1 << 20, 2 << 20,
+                          features=["esp32.wake_on_ext0"]), (6, 3))
+
+
 def test_package_json_follows_mips_convention_and_lists_every_firmware_file() -> None:
     path = firmware_dir().parent / "package.json"
     on_disk = path.read_text()

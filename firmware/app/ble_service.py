@@ -7,6 +7,10 @@ transport-free ``app.service.Service.handle`` the USB port uses, told which host
 (so PAIR and FORGET_ALL, which need the cable, are refused, and FORGET may drop only that
 host's own key).
 
+The BLE controller is on only when the board wants it (``board.radio``, docs/power.md):
+``follow_radio`` switches the peripheral on and off as it asks, and the pairing window asks
+for it for the window's length.
+
 The wearer's pairing gesture (docs/ble.md) opens the window: ``at_boot(reset_cause)`` opens
 it for ``BOOT_WINDOW_MS`` when the clip was switched on (the app calls it once per boot),
 and on boards with a button (``board.button``: a ``machine.Pin`` input, 0 while pressed)
@@ -33,7 +37,7 @@ import asyncio
 from app.service import Service
 from hw.ble_peripheral import BlePeripheral, LinkClosed
 from logic import events, patterns, protocol
-from logic.pairing import BOOT_WINDOW_MS, KeyStore, LongPress, PairingWindow, opens_at_boot
+from logic.pairing import BOOT_WINDOW_MS, WINDOW_MS, KeyStore, LongPress, PairingWindow, opens_at_boot
 from logic.secure_session import ERROR, DeviceSession
 
 try:
@@ -102,6 +106,8 @@ class BleService:
     def open_pairing_window(self, duration_ms=None):
         """Let one host pair over the air for ``duration_ms`` (default ``WINDOW_MS``)."""
         self.window.open(time.ticks_ms(), duration_ms)  # the peripheral checks ticks_ms too
+        # the controller is on for the whole window (it may be off between windows)
+        self.device.board.radio.request(WINDOW_MS if duration_ms is None else duration_ms)
         self.peripheral.pairing_window_opened()
         self.device.feel(patterns.PAIRING_OPEN)  # the wearer feels that the gesture worked
 
@@ -181,9 +187,15 @@ class BleService:
                     break
                 await asyncio.sleep_ms(_BUTTON_POLL_MS)
 
+    async def follow_radio(self, radio):
+        """Switch the controller as ``radio`` (``board.radio``) asks, for as long as it runs."""
+        while True:
+            self.peripheral.power(radio.wanted)
+            await radio.changed()
+
     async def run(self):
-        self.peripheral.start()
-        tasks = [asyncio.create_task(self.peripheral.run())]
+        tasks = [asyncio.create_task(self.peripheral.run()),
+                 asyncio.create_task(self.follow_radio(self.device.board.radio))]
         button = getattr(self.device.board, "button", None)
         if button is not None:
             tasks.append(asyncio.create_task(self.watch_button(button)))

@@ -22,9 +22,11 @@ is dropped after ``IDLE_MS`` without a record; a notification the stack cannot t
 (``OSError(ENOMEM)``: its buffers are full) is retried until ``NOTIFY_STALL_MS``. When a
 connection ends, its session, buffers and queued messages are dropped and advertising resumes.
 
-Advertising is frugal: every ``ADV_SLOW_US`` (1022.5 ms, an interval Apple's accessory
-guidelines list, so phones find it fast enough) and every ``ADV_FAST_US`` (152.5 ms) for
-``FAST_FOR_MS`` after the wearer opens the pairing window, when a host is actively looking.
+Advertising: every ``ADV_SLOW_US`` (211.25 ms, an interval Apple's accessory guidelines
+list) and every ``ADV_FAST_US`` (152.5 ms) for ``FAST_FOR_MS`` after the wearer opens the
+pairing window, when a host is actively looking. On battery the controller is on only in
+short windows (``hw.power``), so the interval is what lets a scanning host find the clip in
+a 1.5 s discovery window; the controller is off the rest of the time.
 """
 
 import asyncio
@@ -53,7 +55,7 @@ _PREFERRED_MTU = const(247)
 _RX_BUFFER = const(512)
 _INBOX = const(4)
 
-ADV_SLOW_US = const(1022500)
+ADV_SLOW_US = const(211250)
 ADV_FAST_US = const(152500)
 FAST_FOR_MS = const(30000)
 HANDSHAKE_MS = const(10000)
@@ -112,8 +114,35 @@ class BlePeripheral:
         return self._conn is not None and self._session.authenticated
 
     def start(self):
-        """Register the service and advertise. Call once, from the task that will ``run()``."""
+        """Switch the controller on, register the service and advertise (``power(True)``)."""
+        self.power(True)
+
+    @property
+    def powered(self):
+        """True while the controller is on (between ``power(True)`` and ``power(False)``)."""
+        return self._tx is not None
+
+    def power(self, on):
+        """Switch the BLE controller on or off (``ble.active``); returns whether it is on.
+
+        On: the service is registered again (``active(False)`` drops the stack's GATT
+        database) and the clip advertises. Already on and not connected: advertising is
+        started again (the state after every wake is the one asked for). Off is refused
+        while a host is connected or connecting: the board keeps the controller on for a
+        link, and asks again after it ends.
+        """
         ble = self._ble
+        if not on:
+            if self._tx is None or self._conn is not None or self._irq_connect is not None:
+                return self._tx is not None
+            self._drop(advertise=False)
+            ble.active(False)
+            self._rx = self._tx = None
+            return False
+        if self._tx is not None:
+            if self._conn is None and self._irq_connect is None:
+                self._advertise()
+            return True
         ble.active(True)
         ble.config(gap_name=ble_ids.device_name(self._device_id), mtu=_PREFERRED_MTU)
         ble.irq(self._irq)
@@ -126,6 +155,7 @@ class BlePeripheral:
         ))
         ble.gatts_set_buffer(self._rx, _RX_BUFFER, True)
         self._advertise()
+        return True
 
     def pairing_window_opened(self):
         """The wearer opened the pairing window: advertise fast for a while."""
@@ -169,7 +199,7 @@ class BlePeripheral:
             except asyncio.TimeoutError:
                 if self._conn is not None:
                     self._hang_up(self._conn)  # silent or stuck host
-                elif self._fast_until is not None:
+                elif self._fast_until is not None and self._tx is not None:
                     self._advertise()  # back to the slow interval once the fast period ends
                 continue
             if self._irq_disconnect:
@@ -221,7 +251,7 @@ class BlePeripheral:
         except OSError:
             return True
 
-    def _drop(self):
+    def _drop(self, advertise=True):
         """A connection ended: free its state and advertise again."""
         if self._rx is not None:
             # What the old host wrote but was never read stays in the characteristic's
@@ -235,7 +265,8 @@ class BlePeripheral:
         self._assembler.clear()
         self._inbox.clear()
         self._inbox_flag.set()  # wake a receive() so it sees the link is gone
-        self._advertise()
+        if advertise and self._tx is not None:
+            self._advertise()
 
     async def _take_writes(self):
         data = self._ble.gatts_read(self._rx)

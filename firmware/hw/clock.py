@@ -4,7 +4,8 @@ API: MicroPython ``time.ticks_ms``, ``time.time``, ``time.gmtime`` and
 ``machine.RTC().datetime((y, m, d, weekday, h, m, s, subseconds))``. Ports differ in epoch
 (1970 or 2000: ``gmtime(0)`` tells), so UTC is computed from the epoch found. The RTC keeps
 running through soft resets and (ESP32) deep sleep but not through power loss: a clock that
-reads before 2024 is taken as never set.
+reads before 2024 is taken as never set. Where the board has a battery-backed clock chip
+(the M5StickC Plus2's BM8563, ``hw.bm8563``), UTC survives power cuts through it.
 
 Light sleep (``hw.boards`` sleeps between FIFO reads) needs no correction here: on the ESP32
 port ``time.ticks_ms`` is ``esp_timer_get_time() / 1000`` (ports/esp32/mphalport.c) and
@@ -21,17 +22,35 @@ _VALID_FROM = 1704067200  # 2024-01-01: anything earlier was never set
 
 
 class RtcClock:
-    def __init__(self, rtc):
+    """``rtc``: ``machine.RTC()``. ``backup``: a battery-backed clock chip (``hw.bm8563``)
+    that keeps UTC across power cuts, or ``None``: at start an unset MCU clock is set from
+    it, and ``set_time`` sets both. ``seconds``: the port's ``time.time`` (injected in tests).
+    """
+
+    def __init__(self, rtc, backup=None, seconds=time.time):
         self._rtc = rtc
+        self._backup = backup
+        self._seconds = seconds
         self._epoch = _Y2000 if time.gmtime(0)[0] == 2000 else 0
+        self.restored = False        # the time came from the backup clock at start
+        if backup is not None and self.time() is None:
+            utc = backup.time()
+            if utc is not None and utc >= _VALID_FROM:
+                self._set_mcu(utc)
+                self.restored = True
 
     def ticks_ms(self):
         return time.ticks_ms()
 
     def time(self):
-        utc = time.time() + self._epoch
+        utc = self._seconds() + self._epoch
         return utc if utc >= _VALID_FROM else None
 
     def set_time(self, utc_s):
+        self._set_mcu(utc_s)
+        if self._backup is not None:
+            self._backup.set_time(utc_s)
+
+    def _set_mcu(self, utc_s):
         t = time.gmtime(utc_s - self._epoch)
         self._rtc.datetime((t[0], t[1], t[2], t[6], t[3], t[4], t[5], 0))

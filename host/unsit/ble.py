@@ -43,8 +43,8 @@ if TYPE_CHECKING:
     from unsit.sync import Progress, SyncReport
 
 SCAN_S = 5.0
-# A clip on battery light-sleeps with its radio off and shows itself for 3.5 s every 5 minutes
-# (hw/boards.py DISCOVERY_EVERY_MS, DISCOVERY_MS); syncing waits for one such window.
+# A clip on battery light-sleeps with its radio off and shows itself for 1.5 s every 5 minutes
+# (hw/power.py DISCOVERY_EVERY_MS, DISCOVERY_MS); syncing waits for one such window.
 SYNC_SCAN_S = 310.0
 CONNECT_S = 10.0
 CONNECT_ATTEMPTS = 3

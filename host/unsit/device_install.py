@@ -31,6 +31,7 @@ from unsit import __version__
 from unsit.errors import UnsitError
 from unsit.firmware import firmware_dir, firmware_files
 from unsit.ports import open_failure
+from unsit_firmware.hw.profiles import choose_profile, firmware_problem
 
 MIN_VERSION = (1, 23, 0)  # asyncio.ThreadSafeFlag everywhere; bytecode 6.3
 MANIFEST = "/unsit.json"
@@ -48,9 +49,18 @@ try:
     _m = json.load(open('{manifest}'))
 except (OSError, ValueError):
     _m = None
+try:
+    _c = json.load(open('/board.json'))
+except (OSError, ValueError):
+    _c = {{}}
+try:
+    import esp32 as _e
+    _f = ['esp32.' + _n for _n in ('wake_on_gpio', 'wake_on_ext0') if hasattr(_e, _n)]
+except ImportError:
+    _f = []
 print(json.dumps({{'version': list(_i.version[:3]), 'machine': getattr(_i, '_machine', ''),
     'mpy': getattr(_i, '_mpy', 0), 'free': _s[0] * _s[3], 'total': _s[1] * _s[2],
-    'manifest': _m}}))
+    'manifest': _m, 'config': _c, 'features': _f}}))
 """
 
 _HASHES = """\
@@ -82,6 +92,8 @@ class BoardInfo:
     free_bytes: int
     total_bytes: int
     manifest: dict[str, Any] | None = None
+    config: dict[str, Any] = field(default_factory=dict)   # the board's /board.json
+    features: list[str] = field(default_factory=list)      # e.g. "esp32.wake_on_gpio"
 
     @property
     def bytecode(self) -> tuple[int, int]:
@@ -167,7 +179,8 @@ def _run(transport: Any, code: str) -> str:
 def _probe(transport: Any, port: str) -> BoardInfo:
     facts = json.loads(_run(transport, _PROBE.format(manifest=MANIFEST)).strip().splitlines()[-1])
     return BoardInfo(port, tuple(facts["version"]), facts["machine"], facts["mpy"],
-                     facts["free"], facts["total"], facts["manifest"])
+                     facts["free"], facts["total"], facts["manifest"], facts["config"],
+                     facts["features"])
 
 
 def mpy_cross_executable() -> str:
@@ -188,13 +201,24 @@ def mpy_cross_bytecode(executable: str) -> tuple[int, int]:
 
 
 def check_board(info: BoardInfo, bytecode: tuple[int, int]) -> None:
-    """Refuse a board too old for the firmware or loading another bytecode version."""
+    """Refuse a board too old for the firmware, lacking what its profile needs
+    (``hw.profiles``: the XIAO ESP32-C3 needs ``esp32.wake_on_gpio``, MicroPython 1.27), or
+    loading another bytecode version."""
     if info.version < MIN_VERSION:
         need = ".".join(str(n) for n in MIN_VERSION)
         raise UnsitError(
             f"MicroPython {info.version_text} on the board is too old: unsit needs {need} or "
             "later (hardware.md, 'Flashing MicroPython')"
         )
+    try:
+        profile = choose_profile(info.machine, info.config)
+    except ValueError:
+        profile = None  # not a clip's board (the unix port, a bench board): nothing to check
+    if profile is not None:
+        problem = firmware_problem(profile, info.version, info.features)
+        if problem:
+            raise UnsitError(f"{problem}: flash a newer MicroPython (hardware.md, "
+                             "'Flashing MicroPython')")
     if info.bytecode != bytecode:
         raise UnsitError(
             f"the board loads bytecode v{info.bytecode[0]}.{info.bytecode[1]} but mpy-cross "

@@ -23,7 +23,7 @@ from unsit_firmware.logic.pairing import LONG_PRESS_MS
 
 NAME = "unsit-" + DEVICE_ID[-4:]
 FAST_US = 152_500   # hw/ble_peripheral.py: advertising while the window is open
-SLOW_US = 1_022_500
+SLOW_US = 211_250
 
 
 async def start_app(world: BleWorld, tmp: Path, reset_cause: int,

@@ -147,16 +147,27 @@ class Esp32Old:
         return None, None, None
 
 
-class Machine:
-    """``machine.lightsleep`` over a ``World``; ``sleeps``: ``(time_ms, slept_ms, cause)`` each."""
+class ControllerOn(Exception):
+    """``lightsleep`` was called with the BLE controller on (treated as the fault it is on
+    the ESP32 family: esp-idf issue 11315)."""
 
-    def __init__(self, world, esp32=None):
+
+class Machine:
+    """``machine.lightsleep`` over a ``World``; ``sleeps``: ``(time_ms, slept_ms, cause)`` each.
+
+    With a ``BLE`` stand-in, a light sleep while its controller is on raises ``ControllerOn``.
+    """
+
+    def __init__(self, world, esp32=None, ble=None):
         self.world = world
         self.esp32 = esp32
+        self.ble = ble
         self.sleeps = []
         self.meanwhile = None   # called once at the start of the next sleep (the world acts)
 
     def lightsleep(self, time_ms=None):
+        if self.ble is not None and self.ble.on:
+            raise ControllerOn()
         if self.meanwhile is not None:
             self.meanwhile()
             self.meanwhile = None
@@ -200,22 +211,33 @@ class Button:
 
 
 class BLE:
-    """What the board's ``BleWatch`` uses of ``bluetooth.BLE``: ``irq``, ``gap_advertise``."""
+    """What the board's ``BleWatch`` uses of ``bluetooth.BLE``: ``active``, ``irq``,
+    ``gap_advertise``. The controller is off until ``active(True)``; advertising while it is
+    off is an ``OSError``, as the port's ``bluetooth`` module raises when it is not active."""
 
     def __init__(self):
         self.handler = None
         self.advertised = []
         self.actives = 0
+        self.on = False
+        self.interval = None
 
     def irq(self, handler):
         self.handler = handler
 
     def gap_advertise(self, interval_us, adv_data=None, resp_data=None, connectable=True):
+        if not self.on:
+            raise OSError(19)   # ENODEV: the stack is not active
         self.advertised.append(interval_us)
+        self.interval = interval_us
 
     def active(self, *args):
         self.actives += 1
-        return True
+        if args:
+            self.on = bool(args[0])
+            if not self.on:
+                self.interval = None
+        return self.on
 
     def event(self, code, data):
         return self.handler(code, data)

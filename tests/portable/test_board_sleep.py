@@ -1,4 +1,4 @@
-"""The board light-sleeps between FIFO reads when nothing needs it awake (issues 4 and 8).
+"""The board light-sleeps between FIFO reads only when nothing needs it and the BLE radio is off.
 
 The real ``hw/boards.py`` and accelerometer drivers run against the register-level chip
 models; MicroPython's ``machine``/``esp32`` side of light sleep is the stand-in of
@@ -31,7 +31,8 @@ class Rig:
     """A board on a chip model, with the stand-in MCU; ``reads(n)`` runs the app's sampling."""
 
     def __init__(self, chip="lis3dh", esp32=Esp32, wired=True, **board_args):
-        from hw.boards import Board, LightSleep
+        from hw.board_io import LightSleep
+        from hw.boards import Board
         from hw.clock import RtcClock
 
         if chip == "lis3dh":
@@ -44,7 +45,7 @@ class Rig:
         self.pin = Pin(level) if wired else None
         self.world = World(self.chip, RATE, self.pin)
         self.esp32 = esp32() if esp32 is not None else None
-        self.machine = Machine(self.world, self.esp32)
+        self.machine = Machine(self.world, self.esp32, board_args.get("ble"))
         self.clock = RtcClock(None)
         board_args.setdefault("boot_awake_ms", 0)
         board_args.setdefault("discovery", (0, 0))
@@ -64,6 +65,22 @@ class Rig:
             self.read += got
             counts.append(got)
         return counts
+
+
+async def follow(board):
+    """The BLE task's part (``app.ble_service.follow_radio`` with ``hw.ble_peripheral``'s
+    ``power``): the controller on and advertising while ``board.radio`` wants it, else off
+    (never under a connected host)."""
+    ble = board.ble
+    while True:
+        if board.radio.wanted:
+            if not ble.on:
+                ble.active(True)
+            if not ble.connected and not ble.advertising:
+                ble.gap_advertise(1022500)
+        elif not ble.connected:
+            ble.active(False)
+        await board.radio.changed()
 
 
 def _ms_since(clock, start):
@@ -120,6 +137,8 @@ def test_idle_board_light_sleeps_between_reads_and_wakes_with_samples_ready():
 
 def test_no_light_sleep_while_a_central_is_connected():
     _micropython_only()
+    import asyncio
+
     ble = BLE()
     rig = Rig(ble=ble)
     board = rig.board
@@ -129,24 +148,46 @@ def test_no_light_sleep_while_a_central_is_connected():
         seen.append(event)
         return event * 10
 
-    board.ble.irq(handler)                       # what hw.ble_peripheral's start() does
-    board.ble.gap_advertise(1022500, adv_data=b"adv")
-    assert ble.actives == 0 and board.ble.active(True) and ble.actives == 1  # forwarded
+    board.ble.irq(handler)                       # what hw.ble_peripheral's power(True) does
+    assert not board.radio.wanted and not ble.on  # no window: the controller is off
 
     async def scenario():
+        radio = asyncio.create_task(follow(board))
+        board.radio.request(40)                  # the pairing window: controller on
+        await asyncio.sleep_ms(0)
+        assert ble.on and ble.interval == 1022500
         assert ble.event(1, (1, 0, b"\x00" * 6)) == 10   # _IRQ_CENTRAL_CONNECT, result passed on
         assert board.awake_reason() == "ble link"
-        linked = await rig.reads(4)
+        linked = await rig.reads(4)              # 320 ms: the window is long over
         slept_linked = len(rig.machine.sleeps)
         ble.event(2, (1, 0, b"\x00" * 6))                # _IRQ_CENTRAL_DISCONNECT
         alone = await rig.reads(3)
+        radio.cancel()
         return linked, slept_linked, alone
 
     linked, slept_linked, alone = _run(rig, scenario)
     assert slept_linked == 0                     # the link needs the radio: never asleep
     assert min(linked) >= WM and min(alone) >= WM
-    assert len(rig.machine.sleeps) == 3          # back to sleeping once the host left
+    assert not ble.on and board.refused == 0
+    assert len(rig.machine.sleeps) == 3          # ...and back to sleeping (never with it on)
     assert seen == [1, 2] and ble.advertised == [1022500]
+
+
+def test_a_controller_left_on_is_never_slept_with():
+    _micropython_only()
+    ble = BLE()
+    rig = Rig(ble=ble)
+    board = rig.board
+    board.ble.active(True)                       # on, and no BLE task to switch it off
+
+    async def scenario():
+        return await rig.reads(3)
+
+    counts = _run(rig, scenario)
+    assert min(counts) >= WM                     # samples still read, awake
+    assert rig.machine.sleeps == [] and board.sleeps == 0
+    assert board.refused == 3 and board.awake_reason() == "radio on"
+    assert board.radio.wanted is False           # and it keeps asking for the controller off
 
 
 def test_a_playing_pattern_is_not_stretched_by_light_sleep():
@@ -188,12 +229,33 @@ def test_a_playing_pattern_is_not_stretched_by_light_sleep():
     assert len(rig.machine.sleeps) == 4 and min(after) >= WM   # sleeping again after it
 
 
-def test_pairing_usb_host_usb_power_boot_and_requests_keep_it_awake():
-    _micropython_only()
-    import time
+class VirtualClock:
+    """``board.clock`` on virtual time: the board's decisions read it, tests move it."""
 
+    def __init__(self):
+        self.ms = 5000
+
+    def ticks_ms(self):
+        return self.ms
+
+
+def _deciding_board(clock=None, **args):
+    """A board whose stay-awake decisions run on a ``VirtualClock`` (no real sleeps)."""
+    from hw.boards import Board
+
+    clock = clock or VirtualClock()
+    args.setdefault("boot_awake_ms", 0)
+    args.setdefault("discovery", (0, 0))
+    chip = LIS3DHModel(0x18)
+    imu = find_imu(Bus(chip), rate_hz=RATE, watermark=WM)
+    board = Board("test", "0badc0de", imu, None, clock, args.pop("battery", None), "/tmp",
+                  sleeper=object(), **args)
+    return board, clock
+
+
+def test_pairing_usb_host_usb_power_boot_and_requests_keep_it_awake():
     from hw.battery import Battery
-    from hw.boards import HostWatch
+    from hw.board_io import HostWatch
 
     class ADC:
         def read_uv(self):
@@ -208,39 +270,41 @@ def test_pairing_usb_host_usb_power_boot_and_requests_keep_it_awake():
 
     vbus = Level()
     stream = Stream()
-    rig = Rig(ble=BLE(), serial=HostWatch(stream), host_quiet_ms=60, pairing_tail_ms=60,
-              battery=Battery(ADC(), 2, 1, charge_pin=vbus, charging_level=1))
-    board = rig.board
-    assert board.awake_reason() is None
+    clock = VirtualClock()
+    board, clock = _deciding_board(clock, ble=BLE(), serial=HostWatch(stream, clock.ticks_ms),
+                                   host_quiet_ms=60000,
+                                   battery=Battery(ADC(), 2, 1, charge_pin=vbus,
+                                                   charging_level=1))
+    assert board.awake_reason() is None and not board.radio.wanted
 
-    board.ble.gap_advertise(152500)              # the pairing window's fast advertising
+    board.radio.request(60000)                   # the pairing window (app.ble_service)
+    assert board.awake_reason() == "pairing" and board.radio.wanted
+    clock.ms += 59999
     assert board.awake_reason() == "pairing"
-    board.ble.gap_advertise(1022500)             # fast period over: the window's tail
-    assert board.awake_reason() == "pairing"
-    time.sleep_ms(80)
-    assert board.awake_reason() is None
+    clock.ms += 1
+    assert board.awake_reason() is None and not board.radio.wanted
 
     stream.incoming.extend(b"\x7e\x01")
     assert board.serial.read(1) == b"\x7e"       # the service reads a byte from the host
-    assert board.awake_reason() == "usb host"
+    assert board.awake_reason() == "usb host" and not board.radio.wanted
     buf = bytearray(4)
     assert board.serial.readinto(buf) == 1 and buf[0] == 1
     assert board.serial.write(b"ok") == 2 and stream.written == bytearray(b"ok")
-    time.sleep_ms(80)
-    assert board.awake_reason() is None          # the host fell silent a while ago
+    clock.ms += 60000
+    assert board.awake_reason() is None          # the host fell silent a minute ago
 
     vbus.level = 1                               # VBUS sense: on USB power
-    assert board.charging() and board.awake_reason() == "usb power"
+    assert board.charging() and board.awake_reason() == "usb power" and board.radio.wanted
     vbus.level = 0
     board.keep_awake(50)
     assert board.awake_reason() == "asked"
-    time.sleep_ms(70)
+    clock.ms += 50
     assert board.awake_reason() is None
 
-    booting = Rig(boot_awake_ms=60).board
-    assert booting.awake_reason() == "boot"
-    time.sleep_ms(80)
-    assert booting.awake_reason() is None
+    booting, boot_clock = _deciding_board(ble=BLE(), boot_awake_ms=120000)
+    assert booting.awake_reason() == "boot" and booting.radio.wanted   # findable after start
+    boot_clock.ms += 120000
+    assert booting.awake_reason() is None and not booting.radio.wanted
 
 
 def test_a_button_press_during_a_sleep_reaches_its_handler_and_keeps_it_awake():
@@ -271,25 +335,24 @@ def test_a_button_press_during_a_sleep_reaches_its_handler_and_keeps_it_awake():
     assert len(rig.machine.sleeps) == 5          # 2 + the press's + 2 after release
 
 
-def test_discovery_windows_only_where_the_radio_sleeps_with_the_mcu():
-    _micropython_only()
-    import time
-
-    esp = Rig(ble=BLE(), discovery=(100, 50), radio_in_mcu=True).board
-    pico = Rig(ble=BLE(), discovery=(100, 50), radio_in_mcu=False).board
-    silent = Rig(ble=BLE(), discovery=(100, 50), radio_in_mcu=True).board
-    for board in (esp, pico):
-        board.ble.gap_advertise(1022500)
-    seen = {"esp": [], "pico": [], "silent": []}
-    for _ in range(14):                          # 280 ms: two windows
+def test_discovery_windows_switch_the_controller_where_the_radio_sleeps_with_the_mcu():
+    esp, esp_clock = _deciding_board(ble=BLE(), discovery=(300000, 1500), radio_in_mcu=True)
+    pico, pico_clock = _deciding_board(ble=BLE(), discovery=(300000, 1500), radio_in_mcu=False)
+    seen = {"esp": [], "pico": []}
+    wanted = {"esp": [], "pico": []}
+    for _ in range(1204):                        # 10 minutes, two wakes a second: two windows
         seen["esp"].append(esp.awake_reason())
         seen["pico"].append(pico.awake_reason())
-        seen["silent"].append(silent.awake_reason())
-        time.sleep_ms(20)
-    assert seen["esp"][0] is None and seen["esp"].count("discovery") >= 4
-    assert None in seen["esp"][7:]               # the window closes again
+        wanted["esp"].append(esp.radio.wanted)
+        wanted["pico"].append(pico.radio.wanted)
+        esp_clock.ms += 500
+        pico_clock.ms += 500
+    assert seen["esp"][0] is None and seen["esp"].count("discovery") == 2 * 3
+    # due 300 s after start, then 300 s after it opened; 1.5 s long: three half-second wakes
+    assert [i for i, r in enumerate(seen["esp"]) if r] == [600, 601, 602, 1200, 1201, 1202]
+    assert wanted["esp"] == [r == "discovery" for r in seen["esp"]]   # on in every window only
     assert set(seen["pico"]) == {None}           # the CYW43 advertises while the RP2040 sleeps
-    assert set(seen["silent"]) == {None}         # not advertising: nothing to be found
+    assert set(wanted["pico"]) == {True}         # its controller stays on
 
 
 def test_without_a_wired_int_the_timer_wakes_it():
@@ -340,7 +403,6 @@ def test_the_sleep_decision_allocates_nothing():
     _micropython_only()
     rig = Rig(ble=BLE())
     board = rig.board
-    board.ble.gap_advertise(1022500)
     board.awake_reason()
     with heap_locked():
         reason = board.awake_reason()
@@ -358,7 +420,7 @@ def test_find_imu_leaves_each_chip_in_its_low_power_mode():
 
 
 def test_light_sleep_picks_the_wake_source_the_port_has():
-    from hw.boards import LightSleep
+    from hw.board_io import LightSleep
 
     pin = Pin(lambda: False)
     for esp32, source in ((Esp32(), "gpio"), (Esp32C3(), "gpio"), (Esp32Old(), "ext0")):
@@ -366,3 +428,92 @@ def test_light_sleep_picks_the_wake_source_the_port_has():
         assert sleeper.wake_on(pin) and sleeper.wake_source == source and sleeper.pin is pin
     rp2 = LightSleep(None, None)
     assert not rp2.wake_on(pin) and rp2.wake_source == "timer" and rp2.pin is None
+
+
+class SleepClock:
+    """Ticks that jump over each light sleep (``Machine``'s time passes at once) and follow
+    real time while awake, so thousands of sleeps take no real time."""
+
+    def __init__(self):
+        import time
+
+        self.credit = 0
+        self._time = time
+
+    def ticks_ms(self):
+        return self._time.ticks_add(self._time.ticks_ms(), self.credit)
+
+
+class SleepMachine:
+    """``machine.lightsleep`` that refuses to run with the BLE controller on (esp-idf issue
+    11315) and lets ``ms`` pass on the ``SleepClock`` at once (a timer wake)."""
+
+    def __init__(self, clock, ble):
+        self.clock = clock
+        self.ble = ble
+        self.sleeps = 0
+
+    def lightsleep(self, ms):
+        if self.ble.on:
+            raise AssertionError("lightsleep with the BLE controller on")
+        self.clock.credit += ms
+        self.sleeps += 1
+
+
+class ClockFifo:
+    """An accelerometer FIFO filled by the ``SleepClock``: ``RATE`` samples a second."""
+
+    watermark = WM
+    rate_hz = RATE
+    name = "clocked"
+
+    def __init__(self, clock):
+        self.clock = clock
+        self.t = clock.ticks_ms()
+
+    def available(self):
+        import time
+
+        n = time.ticks_diff(self.clock.ticks_ms(), self.t) // SAMPLE_MS
+        return n if n < 32 else 32
+
+    def read_into(self, buf):
+        import time
+
+        n = self.available()
+        self.t = time.ticks_add(self.t, n * SAMPLE_MS)
+        return n
+
+
+def test_thousands_of_sleeps_never_with_the_controller_on_and_advertising_in_every_window():
+    _micropython_only()
+    import asyncio
+
+    from hw.board_io import LightSleep
+    from hw.boards import Board
+
+    clock = SleepClock()
+    ble = BLE()
+    machine = SleepMachine(clock, ble)
+    imu = ClockFifo(clock)
+    board = Board("test", "0badc0de", imu, None, clock, None, "/tmp", ble=ble,
+                  sleeper=LightSleep(machine), boot_awake_ms=0, discovery=(20000, 300))
+    windows = {}                     # window number -> advertising seen in it
+
+    async def scenario():
+        radio = asyncio.create_task(follow(board))
+        buf = array("h", bytes(2 * 3 * 32))
+        while machine.sleeps < 3000:
+            await board.wait_samples()
+            imu.read_into(buf)
+            if board.power.reason == "discovery":
+                n = board.power.windows
+                windows[n] = windows.get(n, False) or (ble.on and ble.interval is not None)
+        radio.cancel()
+
+    asyncio.run(scenario())
+    assert board.sleeps == machine.sleeps == 3000
+    assert len(windows) == board.power.windows >= 10     # 3000 x 80 ms / 20 s
+    assert all(windows.values()), windows                # advertising in every one
+    assert board.refused == 0                            # the controller was off in time
+    assert ble.actives >= 2 * len(windows) - 1           # switched on and off per window

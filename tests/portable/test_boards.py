@@ -1,7 +1,7 @@
 """Board profiles, the motor and the battery reading, with the hardware injected (both interpreters)."""
 
 from hw.battery import Battery
-from hw.boards import PROFILES, choose_profile, device_id_from, profile_pins
+from hw.profiles import PROFILES, choose_profile, device_id_from, profile_pins
 from hw.motor import Motor
 from portable import raises, skip
 
@@ -65,7 +65,7 @@ def test_config_overrides_pins_but_not_unknown_keys():
 
 def test_every_profile_has_the_pins_build_needs():
     needed = ("name", "i2c", "sda", "scl", "imu_int", "motor", "motor_min", "hold", "button",
-              "battery_adc", "divider", "charge", "charge_level", "radio_in_mcu")
+              "battery_adc", "divider", "charge", "charge_level", "radio_in_mcu", "rtc", "needs")
     for name, pins in PROFILES.items():
         for key in needed:
             assert key in pins, (name, key)
@@ -74,6 +74,18 @@ def test_every_profile_has_the_pins_build_needs():
     assert [n for n in sorted(PROFILES) if PROFILES[n]["charge"] is not None] == [
         "pico_w", "xiao_esp32c3", "xiao_esp32s3"]
     assert [n for n in sorted(PROFILES) if not PROFILES[n]["radio_in_mcu"]] == ["pico_w"]
+    # only the StickC has a clock chip (BM8563 at 0x51); only the C3 needs a newer MicroPython
+    assert [n for n in sorted(PROFILES) if PROFILES[n]["rtc"] is not None] == ["m5stickc_plus2"]
+    assert [n for n in sorted(PROFILES) if PROFILES[n]["needs"]] == ["xiao_esp32c3"]
+
+
+def test_a_profile_says_what_its_micropython_lacks():
+    from hw.profiles import firmware_problem
+
+    assert firmware_problem("xiao_esp32c3", (1, 27, 0), ["esp32.wake_on_gpio"]) is None
+    why = firmware_problem("xiao_esp32c3", (1, 26, 1), ["esp32.wake_on_ext0"])
+    assert "needs MicroPython 1.27.0 or later" in why and "no esp32.wake_on_gpio" in why
+    assert firmware_problem("xiao_esp32s3", (1, 23, 0), ["esp32.wake_on_ext0"]) is None
 
 
 def test_device_id_is_eight_stable_hex_characters():

@@ -18,6 +18,7 @@ import bluetooth
 
 from app import device
 from button_pin import FilePin
+from hw.board_io import RadioSwitch
 
 
 class StillImu:
@@ -78,6 +79,7 @@ class Board:
         self.motor = Motor(os.getenv("UNSIT_MOTOR_LOG"))
         self.clock = Clock()
         self.ble = bluetooth.BLE()
+        self.radio = RadioSwitch()  # a bench board: the controller stays on
         button = os.getenv("UNSIT_BUTTON")
         self.button = FilePin(button) if button else None
         self._reset_cause = int(os.getenv("UNSIT_RESET"))

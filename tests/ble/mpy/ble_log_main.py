@@ -16,6 +16,7 @@ import bluetooth
 
 from app.ble_service import BleService
 from app.service import Service
+from hw.board_io import RadioSwitch
 from logic import events
 from logic.flashlog import FlashLog
 from logic.settings import Settings
@@ -50,6 +51,7 @@ class Board:
         self.device_id = device_id
         self.storage_dir = storage
         self.ble = bluetooth.BLE()
+        self.radio = RadioSwitch()  # a bench board: the controller stays on
 
     def battery_mv(self):
         return 3900

@@ -1,0 +1,170 @@
+"""The CPU work of one wake, counted in instructions on the board-grade 32-bit MicroPython.
+
+One wake is what the clip does between two light sleeps: ``hw.boards.Board``'s sleep
+decision (``awake_reason``), then the app's sampling turn (``app.device.Device.sampling``):
+25 samples through the detector (and the tap detector where the chip has no tap engine),
+the coach and the per-minute log once per second, flash log appends. The real app code runs
+on a stand-in board whose FIFO is a recorded office day (``unsit.tracegen``) and whose clock
+moves one second per batch. ``valgrind --tool=callgrind`` counts the instructions of a run
+with N wakes and of one with none; the difference over N is the work of a wake, independent
+of this machine's load.
+
+Scaled to the ESP32 (MicroPython's default 160 MHz, ESP32 port ``machine.freq``) with
+cycles = instructions x ``CYCLES_PER_INSTRUCTION`` (see its comment for the reasoning and
+its range). Writes ``benchmarks/wake_cost.json``, which ``bench_power.py`` reads. Usage:
+``.venv/bin/python benchmarks/bench_wake.py`` (needs valgrind and the board-grade build,
+``python3 tools/board_micropython.py``; a few minutes).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from unsit import tracegen
+from unsit.firmware import firmware_dir
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+OUT = HERE / "wake_cost.json"
+WAKES = 1800          # half an hour of the office day's samples
+SKIP_S = 3 * 3600     # start 3 h into the day: the detector has learned the wearer
+CPU_HZ = 160_000_000  # MicroPython's default ESP32, ESP32-S3 and ESP32-C3 clock
+# Cycles of the ESP32 family's single-issue, in-order cores (Xtensa LX6/LX7; the C3's
+# 4-stage RISC-V: ESP32-C3 datasheet, "CPU and Memory") per instruction counted here on
+# i386: at least 1 (one instruction a cycle at best), more for loads from flash through the
+# 16-32 KiB instruction cache and for RISC code needing ~1.2-1.5 instructions per i386 one
+# (memory operands). 2 is taken as typical, 1.5-3 as the range; cross-check on a board with
+# ``time.ticks_us`` around ``Device.sampling``'s turn (hardware.md, "Measure first").
+CYCLES_PER_INSTRUCTION = (1.5, 2.0, 3.0)
+
+SCRIPT = r"""
+import sys, time
+from array import array
+import asyncio
+from app.device import Device
+
+PATH, STORE, WAKES, ENGINE = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
+
+class Clock:
+    def __init__(self):
+        self.ms = 0
+    def ticks_ms(self):
+        return self.ms
+    def time(self):
+        return 1772442000 + self.ms // 1000
+
+class Imu:
+    watermark = 25
+    rate_hz = 25
+    def __init__(self, clock):
+        self.f = open(PATH, "rb")
+        self.clock = clock
+        self.tap_engine = ENGINE
+    def read_into(self, buf):
+        self.f.readinto(buf)
+        self.clock.ms += 1000
+        return 25
+    def taps(self):
+        return 0
+
+class Board:
+    serial = None
+    ble = None
+    button = None
+    def __init__(self):
+        self.clock = Clock()
+        self.imu = Imu(self.clock)
+        self.storage_dir = STORE
+        self.left = WAKES
+    async def wait_samples(self):
+        if self.left <= 0:
+            raise SystemExit
+        self.left -= 1
+    def charging(self):
+        return False
+
+board = Board()
+dev = Device(board)
+try:
+    asyncio.run(dev.sampling())
+except SystemExit:
+    pass
+print("wakes", WAKES - board.left)
+"""
+
+DECISION = r"""
+import sys
+from hw.boards import Board
+
+N = int(sys.argv[1])
+
+class Imu:
+    watermark = 25
+    rate_hz = 25
+    def available(self):
+        return 3
+
+board = Board("bench", "0badc0de", Imu(), None, None, None, "/tmp", sleeper=object(),
+              boot_awake_ms=0)
+i = 0
+while i < N:
+    board.awake_reason()
+    board._until_watermark_ms()
+    i += 1
+"""
+
+
+def _instructions(cmd: list[str], env: dict[str, str]) -> int:
+    done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                           *cmd], capture_output=True, text=True, env=env, timeout=3600)
+    match = re.search(r"Collected\s*:\s*(\d+)", done.stderr)
+    if done.returncode or not match:
+        raise SystemExit(f"valgrind run failed: {done.stderr[-2000:]}\n{done.stdout[-2000:]}")
+    return int(match.group(1))
+
+
+def main() -> None:
+    mpy = subprocess.run([sys.executable, str(ROOT / "tools" / "board_micropython.py")],
+                         capture_output=True, text=True, check=True).stdout.strip().split()[-1]
+    if not shutil.which("valgrind"):
+        raise SystemExit("needs valgrind")
+    trace = tracegen.generate(tracegen.office_day())
+    samples = trace.board_samples()[SKIP_S * 25 * 6:(SKIP_S + WAKES) * 25 * 6]
+    env = {"MICROPYPATH": f"{firmware_dir()}:.frozen", "PATH": "/usr/bin:/bin"}
+    result: dict[str, object] = {"interpreter": "board-grade 32-bit unix MicroPython "
+                                 "(tools/board_micropython.py)", "wakes": WAKES}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        (work / "trace.bin").write_bytes(samples)
+        (work / "wake.py").write_text(SCRIPT)
+        (work / "decide.py").write_text(DECISION)
+        for name, engine in (("chip_taps", "1"), ("software_taps", "0")):
+            counts = []
+            for n in (0, WAKES):
+                store = work / f"store-{name}-{n}"
+                store.mkdir()
+                counts.append(_instructions(
+                    [mpy, "-X", "heapsize=256K", str(work / "wake.py"), str(work / "trace.bin"),
+                     str(store), str(n), engine], env))
+            result[f"app_{name}_instructions"] = (counts[1] - counts[0]) // WAKES
+        base = _instructions([mpy, str(work / "decide.py"), "0"], env)
+        many = _instructions([mpy, str(work / "decide.py"), "10000"], env)
+        result["board_decision_instructions"] = (many - base) // 10000
+    for name in ("chip_taps", "software_taps"):
+        total = int(result[f"app_{name}_instructions"]) + int(result["board_decision_instructions"])
+        result[f"wake_{name}_instructions"] = total
+        result[f"wake_{name}_ms_160mhz"] = [round(total * k / CPU_HZ * 1000, 2)
+                                            for k in CYCLES_PER_INSTRUCTION]
+    result["cycles_per_instruction"] = list(CYCLES_PER_INSTRUCTION)
+    OUT.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
