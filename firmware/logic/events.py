@@ -31,6 +31,10 @@ CLOCK_LINK = const(12)
 # "%04x" % a is the start of the host id as `unsit` prints it (keys.json).
 PAIRED = const(13)          # a: host id prefix, b: how (PAIRED_USB, PAIRED_BLE)
 FORGOTTEN = const(14)       # a: host id prefix, or 0 when every key went, b: keys left
+# A fault the clip cannot mend itself, logged once per episode (not per retry), and its end.
+SENSOR_FAULT = const(22)    # a: cause (see SENSOR_*), b: 0
+SENSOR_OK = const(23)       # a: the cause that ended, b: minutes it lasted (at most 65535)
+STORAGE_FULL = const(24)    # the log or the state could not be written; a, b: 0
 
 RESET_POWER_ON = const(1)
 RESET_HARD = const(2)
@@ -45,6 +49,10 @@ SUPPRESSED_CHARGING = const(4)
 
 PAIRED_USB = const(1)
 PAIRED_BLE = const(2)
+
+SENSOR_NO_ANSWER = const(1)     # no accelerometer, or its bus transfers fail
+SENSOR_STUCK = const(2)         # logic.sensor_check.STUCK
+SENSOR_IMPLAUSIBLE = const(3)   # logic.sensor_check.IMPLAUSIBLE
 
 NAMES = {
     REMINDER: "reminder",
@@ -61,4 +69,7 @@ NAMES = {
     CLOCK_LINK: "clock_link",
     PAIRED: "paired",
     FORGOTTEN: "forgotten",
+    SENSOR_FAULT: "sensor_fault",
+    SENSOR_OK: "sensor_ok",
+    STORAGE_FULL: "storage_full",
 }
