@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from unsit_firmware.logic import events as ev
 from unsit_firmware.logic import protocol
 
 from unsit.client import DeviceClient, DeviceInfo
@@ -64,6 +65,36 @@ class SyncReport:
     bytes_in: int = 0
     retries: int = 0
     notes: list[str] = field(default_factory=list)
+    # faults the clip logged among the new records (``fault_episodes``)
+    faults: list[FaultEpisode] = field(default_factory=list)
+
+
+@dataclass
+class FaultEpisode:
+    """A fault the clip could not mend itself: ``kind`` is ``events.SENSOR_FAULT`` (``cause``
+    one of ``events.SENSOR_*``) or ``events.STORAGE_FULL``; ``minutes`` is how long it lasted
+    (None: not over by the last record synced)."""
+
+    kind: int
+    cause: int
+    start_utc: int | None
+    minutes: int | None
+
+
+def fault_episodes(rows: list[tuple[int | None, int, int, int]]) -> list[FaultEpisode]:
+    """Episodes from event rows ``(t_utc, kind, a, b)`` in log order."""
+    out: list[FaultEpisode] = []
+    open_sensor: FaultEpisode | None = None
+    for t_utc, kind, a, b in rows:
+        if kind == ev.SENSOR_FAULT:
+            open_sensor = FaultEpisode(kind, a, t_utc, None)
+            out.append(open_sensor)
+        elif kind == ev.SENSOR_OK and open_sensor is not None and open_sensor.cause == a:
+            open_sensor.minutes = b
+            open_sensor = None
+        elif kind == ev.STORAGE_FULL:
+            out.append(FaultEpisode(kind, 0, t_utc, None))
+    return out
 
 
 def local_utc_offset_min(now: float | None = None) -> int:
@@ -212,6 +243,10 @@ def _summarise(store: Store, report: SyncReport) -> None:
     report.unplaceable = unplaced.never
     report.unplaceable_why = dict(unplaced.unplaceable)
     report.estimated = store.estimated_count(device, lo, hi)
+    report.faults = fault_episodes(conn.execute(
+        "SELECT t_utc, kind, a, b FROM events WHERE device_id = ? AND seq >= ? AND seq < ?"
+        " AND kind IN (?, ?, ?) ORDER BY seq",
+        (device, lo, hi, ev.SENSOR_FAULT, ev.SENSOR_OK, ev.STORAGE_FULL)).fetchall())
 
 
 async def sync_resuming(
