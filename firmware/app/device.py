@@ -283,14 +283,16 @@ class Device:
         t = self.now_s()
         state = det.state
         still = -1
-        if det.still_since >= 0:
+        # the coach reads still_since_s on the turn to NOT_WORN only; on a 32-bit port this
+        # sum is a long int, made only then
+        if state == NOT_WORN and self._prev_state != NOT_WORN and det.still_since >= 0:
             still = t - (det.second - det.still_since)
         self._play(self.coach.second(t, state, still, self.board.charging()))
         if state == NOT_WORN and self._prev_state != NOT_WORN and det.still_since >= 0:
             self.minutes.not_worn_since(det.still_since)
         self._prev_state = state
         # t is when the second ended; the minute it belongs to is the one it began in
-        self.minutes.second(t - 1, det.second, state, det.steps)
+        self.minutes.second_ending(t, det.second, state, det.steps)
         if det.recalibrated:
             chord2 = det.recal_chord2
             self.emit(events.CALIBRATION, chord_degrees(chord2), 1 if chord2 > MOVED_CHORD else 0)
