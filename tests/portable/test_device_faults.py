@@ -231,7 +231,7 @@ def test_the_app_starts_without_an_accelerometer_and_logs_one_fault():
 
 def test_a_stuck_sensor_is_a_fault_not_not_worn():
     path = logfs.fresh_dir("stuck")
-    board = Board(path, 20 * 60, stuck_from=2 * 60)
+    board = Board(path, 40 * 60, stuck_from=2 * 60)
     device = Device(board)
     _sample(device)
     assert _events(device.log, events.SENSOR_FAULT) == [
