@@ -12,6 +12,7 @@ import fcntl
 import importlib.util
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -20,7 +21,7 @@ _TOOL = ROOT / "tools" / "board_micropython.py"
 _outcome: list[tuple[Path | None, str]] = []
 
 
-def _tool():  # type: ignore[no-untyped-def]
+def _tool() -> ModuleType:
     spec = importlib.util.spec_from_file_location("board_micropython", _TOOL)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -93,7 +93,8 @@ WATCHDOG_EVERY_MS = const(1000)
 STALL_S = const(30)             # no sampling progress this long: stop feeding the watchdog
 FAULT_PAUSE_MS = const(1000)
 SENSOR_RETRY_MS = const(1000)       # first pause after the accelerometer did not answer
-SENSOR_RETRY_MAX_MS = const(64000)  # the pause doubles up to this
+SENSOR_RETRY_MAX_MS = const(16000)  # the pause doubles up to this (below STALL_S: each
+                                    # retry counts as progress for the watchdog)
 FIRMWARE_BUILD = const(1)
 
 TASK_SAMPLING = const(1)
