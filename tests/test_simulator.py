@@ -163,6 +163,19 @@ def test_a_failed_accelerometer_read_is_one_sensor_fault_and_sampling_goes_on(
     assert board["samples"] == len(trace.samples)
 
 
+def test_an_accelerometer_gone_for_ten_minutes_is_one_episode_without_resets(
+        tmp_path: Path) -> None:
+    trace = tg.generate("stand 5m\nsit 30m\nwalk 3m")
+    env = {"UNSIT_SIM_FAULT_AT": str(10 * 60 * 25), "UNSIT_SIM_FAIL_MS": str(10 * 60 * 1000)}
+    result = simulate(trace.board_samples(), MONDAY_9, workdir=tmp_path, env=env)
+    assert result.faults == 0 and result.watchdog_resets == []
+    assert [cause for _, cause in result.sensor_faults] == [events.SENSOR_NO_ANSWER]
+    ended = [values for _, kind, _, _, values in read_log(tmp_path / "storage")
+             if kind == events.SENSOR_OK]
+    assert len(ended) == 1 and ended[0][0] == events.SENSOR_NO_ANSWER
+    assert 10 <= ended[0][1] <= 11      # minutes, on the board's clock
+
+
 def test_simulate_command_json_on_a_50_hz_text_trace(tmp_path: Path, capsys) -> None:
     path = tmp_path / "sit.txt"
     tg.generate("stand 3m\nsit 62m\nwalk 4m", 50.0).write_text(path)

@@ -168,7 +168,7 @@ class SimIMU:
         self._hang_at = hang_at
         self._fail_ms = fail_ms
         self._fail_until = -1
-        self.failing = False    # the last read raised: the app's pauses are board time
+        self.failing = None     # the task whose last read raised: its pauses are board time
 
     def read_into(self, buf):
         n = len(buf) // 3
@@ -185,6 +185,7 @@ class SimIMU:
                 n = self._hang_at - self.read
         if self._fail_until >= 0:
             if self._clock.ms < self._fail_until:
+                self.failing = asyncio.current_task()
                 raise OSError(19)   # ENODEV: the chip no longer acknowledges
             self._fail_until = -1
         if 0 <= self._fault_at and self.read + n > self._fault_at:
@@ -192,11 +193,11 @@ class SimIMU:
                 n = self._fault_at - self.read
             else:
                 self._fault_at = -1
-                self.failing = True
+                self.failing = asyncio.current_task()
                 if self._fail_ms > 0:
                     self._fail_until = self._clock.ms + self._fail_ms
                 raise OSError(5)  # EIO, as a failed I2C transfer
-        self.failing = False
+        self.failing = None
         if n * 3 == len(buf):
             self._file.readinto(buf)
         else:
@@ -333,7 +334,8 @@ class SimBoard:
     async def sleep_ms(self, ms):
         """Wait ``ms`` of virtual time: woken by ``wait_samples`` once the samples get there
         (or, while the accelerometer fails and sampling itself pauses, passed at once)."""
-        if self.imu.failing and not self.ended:
+        if self.imu.failing is not None and self.imu.failing is asyncio.current_task() \
+                and not self.ended:
             self.clock.advance(ms)
             self._wake_due()
             await asyncio.sleep_ms(0)
