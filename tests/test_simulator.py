@@ -150,15 +150,30 @@ def test_after_a_power_cut_the_clip_carries_on_from_its_saved_state(tmp_path: Pa
     assert 55 <= reminder.minutes_sat <= 60
 
 
-def test_a_fault_in_a_task_is_logged_and_the_task_restarts(tmp_path: Path) -> None:
+def test_a_failed_accelerometer_read_is_one_sensor_fault_and_sampling_goes_on(
+        tmp_path: Path) -> None:
     trace = tg.generate("stand 5m\nsit 62m\nwalk 3m")
     env = {"UNSIT_SIM_FAULT_AT": str(30 * 60 * 25)}
     result = simulate(trace.board_samples(), MONDAY_9, workdir=tmp_path, env=env)
-    assert result.faults == 1
+    assert result.faults == 0
+    assert [cause for _, cause in result.sensor_faults] == [events.SENSOR_NO_ANSWER]
     (reminder,) = result.reminders
     assert abs(reminder.t_s - (300 + HOUR_S)) <= 30
     board, _ = read_board(tmp_path)
     assert board["samples"] == len(trace.samples)
+
+
+def test_an_accelerometer_gone_for_ten_minutes_is_one_episode_without_resets(
+        tmp_path: Path) -> None:
+    trace = tg.generate("stand 5m\nsit 30m\nwalk 3m")
+    env = {"UNSIT_SIM_FAULT_AT": str(10 * 60 * 25), "UNSIT_SIM_FAIL_MS": str(10 * 60 * 1000)}
+    result = simulate(trace.board_samples(), MONDAY_9, workdir=tmp_path, env=env)
+    assert result.faults == 0 and result.watchdog_resets == []
+    assert [cause for _, cause in result.sensor_faults] == [events.SENSOR_NO_ANSWER]
+    ended = [values for _, kind, _, _, values in read_log(tmp_path / "storage")
+             if kind == events.SENSOR_OK]
+    assert len(ended) == 1 and ended[0][0] == events.SENSOR_NO_ANSWER
+    assert 10 <= ended[0][1] <= 11      # minutes, on the board's clock
 
 
 def test_simulate_command_json_on_a_50_hz_text_trace(tmp_path: Path, capsys) -> None:

@@ -227,6 +227,19 @@ def test_a_full_budget_is_reported_and_the_newest_records_arrive(
     assert 0 < sum(r[0] for r in noted) <= dropped
 
 
+def test_sync_says_when_the_clips_accelerometer_failed(
+        tmp_path: Path, line: DirectLine, devices: list[MpyDevice],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    start(devices, tmp_path / "flash", line.device_fd(), minutes=60, start=T_START, faults=1)
+    db = tmp_path / "unsit.db"
+    assert main(["sync", "--port", line.path, "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("The clip's accelerometer did not answer") == 1
+    assert "for 15 min." in out
+    assert main(["sync", "--port", line.path, "--db", str(db), "--json"]) == 0
+    assert '"faults": []' in capsys.readouterr().out     # said once, not at every sync
+
+
 def test_the_handshake_survives_bytes_lost_before_the_device_listens(
         tmp_path: Path, devices: list[MpyDevice]) -> None:
     async def scenario(relay: FaultRelay) -> str:

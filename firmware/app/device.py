@@ -23,7 +23,14 @@ Tasks:
   hung loop gets the board reset.
 - faults: an exception in a task is logged as ``events.FAULT`` (task id, fault count) and the
   task starts again after a pause. The boot is logged with its reset cause and flushed at
-  once, so even a board that keeps resetting leaves a trace.
+  once, so even a board that keeps resetting leaves a trace. Faults the clip cannot mend are
+  logged once per episode and never stop it: an accelerometer that does not answer
+  (``OSError`` from the board) is retried with a doubling pause in ``board.sleep_ms`` (light
+  sleep; ``SENSOR_RETRY_MS`` up to ``SENSOR_RETRY_MAX_MS``) while the watchdog is still fed
+  (``SENSOR_FAULT``, then ``SENSOR_OK`` with the minutes it lasted); a stuck or implausible
+  sensor (``logic.sensor_check``) likewise; a file system that cannot take the log or the
+  state (``STORAGE_FULL``) leaves detection and coaching running, and the log drops its oldest
+  records, counted (``logic.flashlog``).
 
 Across a reset (watchdog, crash, power cut): the coach and the detector are saved together,
 every ``SAVE_EVERY_S`` seconds and at shutdown, to ``coach.bin`` and ``detector.bin`` in the
@@ -64,6 +71,7 @@ from logic.coach import Coach
 from logic.detector import MOVED_CHORD, NOT_WORN_AFTER_S, Detector
 from logic.fixedmath import UNIT
 from logic.flashlog import FlashLog
+from logic.sensor_check import SensorCheck
 from logic.settings import Settings
 from logic.states import NOT_WORN
 from logic.taps import TapDetector
@@ -84,6 +92,9 @@ FLUSH_EVERY_S = const(300)      # the log is flushed at least this often (with e
 WATCHDOG_EVERY_MS = const(1000)
 STALL_S = const(30)             # no sampling progress this long: stop feeding the watchdog
 FAULT_PAUSE_MS = const(1000)
+SENSOR_RETRY_MS = const(1000)       # first pause after the accelerometer did not answer
+SENSOR_RETRY_MAX_MS = const(16000)  # the pause doubles up to this (below STALL_S: each
+                                    # retry counts as progress for the watchdog)
 FIRMWARE_BUILD = const(1)
 
 TASK_SAMPLING = const(1)
@@ -127,6 +138,12 @@ class Device:
         self.beats = 0                  # sampling batches done: the watchdog's proof of life
         self.faults = 0
         self.ended = False              # the samples ran out (simulator only)
+        self.check = SensorCheck()
+        self.sensor_fault = 0           # events.SENSOR_* of the episode going on, or 0
+        self.sensor_retries = 0         # reads retried in this episode
+        self.retry_ms = 0               # the pause before the next retry
+        self._fault_start_s = 0
+        self.storage_full = False
         self._prev_state = -1
         self._since_save = 0
 
@@ -168,6 +185,21 @@ class Device:
         self._write(_DETECTOR_FILE, self.detector.save())
         self._write(_STATE_FILE, self.coach.save())
 
+    def store(self, state=True):
+        """Save the state (``state``) and flush the log; a file system that cannot take them
+        is logged once per episode (``STORAGE_FULL``), never raised."""
+        try:
+            if state:
+                self.save_state()
+            self.log.flush()
+        except OSError:
+            if not self.storage_full:
+                self.storage_full = True
+                self.emit(events.STORAGE_FULL, 0, 0)
+            return False
+        self.storage_full = False
+        return True
+
     def save_settings(self):
         """Keep the settings across a reset (call after changing one)."""
         save_settings(self.settings, self.board.storage_dir, Settings())
@@ -199,8 +231,15 @@ class Device:
         det = self.detector
         taps = self.taps
         while True:
-            await board.wait_samples()
-            n = imu.read_into(buf)
+            try:
+                await board.wait_samples()
+                n = imu.read_into(buf)
+            except OSError:
+                await self._sensor_no_answer()
+                continue
+            cause = self.check.batch(buf, n)
+            if cause != self.sensor_fault:
+                self._sensor_episode(cause)
             i = 0
             end = 3 * n
             while i < end:
@@ -208,26 +247,53 @@ class Device:
                     self._second()
                 i += 3
             if taps is None:
-                tapped = imu.taps()
+                try:
+                    tapped = imu.taps()
+                except OSError:
+                    tapped = 0      # the next read finds out what is wrong
             else:
                 tapped = taps.feed_buffer(buf, n)
             if tapped:
                 self._play(self.coach.double_tap(self.now_s()))
             self.beats += 1
 
+    async def _sensor_no_answer(self):
+        if self.sensor_fault != events.SENSOR_NO_ANSWER:
+            self._sensor_episode(events.SENSOR_NO_ANSWER)
+            self.retry_ms = SENSOR_RETRY_MS
+        self.sensor_retries += 1
+        self.beats += 1     # the loop is alive and waiting on purpose: keep the watchdog fed
+        await self.board.sleep_ms(self.retry_ms)
+        if self.retry_ms < SENSOR_RETRY_MAX_MS:
+            self.retry_ms *= 2
+
+    def _sensor_episode(self, cause):
+        """The sensor's fault changed to ``cause`` (0: none): log the end and the start."""
+        now = self.now_s()
+        if self.sensor_fault:
+            minutes = (now - self._fault_start_s) // 60
+            self.emit(events.SENSOR_OK, self.sensor_fault, minutes if minutes < 65535 else 65535)
+        self.sensor_fault = cause
+        self.sensor_retries = 0
+        if cause:
+            self._fault_start_s = now
+            self.emit(events.SENSOR_FAULT, cause, 0)
+
     def _second(self):
         det = self.detector
         t = self.now_s()
         state = det.state
         still = -1
-        if det.still_since >= 0:
+        # the coach reads still_since_s on the turn to NOT_WORN only; on a 32-bit port this
+        # sum is a long int, made only then
+        if state == NOT_WORN and self._prev_state != NOT_WORN and det.still_since >= 0:
             still = t - (det.second - det.still_since)
         self._play(self.coach.second(t, state, still, self.board.charging()))
         if state == NOT_WORN and self._prev_state != NOT_WORN and det.still_since >= 0:
             self.minutes.not_worn_since(det.still_since)
         self._prev_state = state
         # t is when the second ended; the minute it belongs to is the one it began in
-        self.minutes.second(t - 1, det.second, state, det.steps)
+        self.minutes.second_ending(t, det.second, state, det.steps)
         if det.recalibrated:
             chord2 = det.recal_chord2
             self.emit(events.CALIBRATION, chord_degrees(chord2), 1 if chord2 > MOVED_CHORD else 0)
@@ -266,10 +332,15 @@ class Device:
         while True:
             await board.sleep_ms(SAVE_EVERY_S * 1000)
             self._since_save += SAVE_EVERY_S
-            self.save_state()
-            if self._since_save >= FLUSH_EVERY_S:
+            flush = self._since_save >= FLUSH_EVERY_S
+            if flush:
                 self._since_save = 0
-                self.log.flush()
+                self.store()
+            else:
+                try:
+                    self.save_state()
+                except OSError:
+                    self.store()    # logs the episode
 
     async def watchdog(self):
         board = self.board
@@ -323,15 +394,14 @@ class Device:
         """The samples ran out: write out everything held (simulator, or a power-down)."""
         self.ended = True
         self.minutes.flush()
-        self.save_state()
-        self.log.flush()
+        self.store()
 
 
 async def run(board):
     """Run the clip on ``board`` until its samples run out (never, on hardware)."""
     device = Device(board)
     device.emit(events.BOOT, board.reset_cause(), FIRMWARE_BUILD)
-    device.log.flush()  # on flash at once: a board that keeps resetting still shows it
+    device.store(state=False)  # on flash at once: a board that keeps resetting still shows it
     background = [
         asyncio.create_task(device.supervise(TASK_VIBRATION, device.vibration)),
         asyncio.create_task(device.supervise(TASK_HOUSEKEEPING, device.housekeeping)),

@@ -35,7 +35,8 @@ class MinuteLog:
         self._first = [0] * self._slots     # detector second index of its first second
         self._len = [0] * self._slots
         self._steps = [0] * self._slots
-        self._key = [0] * self._slots
+        self._lo = 0        # the head's minute: seconds that end in (_lo, _hi] belong to it
+        self._hi = 0
         self._head = 0      # slot being filled
         self._count = 0     # slots in use, the one being filled included
         self._counts = [0] * COUNT
@@ -43,9 +44,20 @@ class MinuteLog:
 
     def second(self, t_s, index, state, steps):
         """Add detector second ``index`` (at time ``t_s``) in ``state`` with ``steps``."""
+        self.second_ending(t_s + 1, index, state, steps)
+
+    def second_ending(self, t_end_s, index, state, steps):
+        """``second`` for the second that ended at ``t_end_s`` (and began a second before).
+
+        Only comparisons on a second within the current minute: on a 32-bit port UTC
+        seconds are long ints and any arithmetic on them allocates."""
         slot = self._head
-        key = t_s // 60
-        if self._count == 0 or key != self._key[slot] or self._len[slot] >= _MAX_SECONDS:
+        if (self._count == 0 or t_end_s <= self._lo or t_end_s > self._hi
+                or self._len[slot] >= _MAX_SECONDS):
+            t_s = t_end_s - 1
+            key = t_s // 60
+            self._lo = key * 60
+            self._hi = self._lo + 60
             if self._count:
                 slot = (slot + 1) % self._slots
                 if self._count == self._slots:
@@ -55,7 +67,6 @@ class MinuteLog:
             else:
                 self._count = 1
             self._head = slot
-            self._key[slot] = key
             self._start[slot] = t_s
             self._first[slot] = index
             self._len[slot] = 0

@@ -270,7 +270,7 @@ def build():
 
     from hw.battery import Battery
     from hw.clock import RtcClock
-    from hw.imu import find_imu
+    from hw.imu import LateImu
     from hw.motor import Motor
 
     config = read_config()
@@ -285,8 +285,9 @@ def build():
             raise SystemExit("safe mode: button held at start")
     i2c = machine.I2C(pins["i2c"], sda=machine.Pin(pins["sda"]), scl=machine.Pin(pins["scl"]),
                       freq=400000)
-    imu = find_imu(i2c, rate_hz=RATE_HZ, watermark=WATERMARK)
-    motor_pwm = machine.PWM(machine.Pin(pins["motor"], machine.Pin.OUT))
+    imu = LateImu(i2c, rate_hz=RATE_HZ, watermark=WATERMARK)   # absent: retried by the app
+    motor_pwm = machine.PWM(machine.Pin(pins["motor"], machine.Pin.OUT, value=0), freq=1000,
+                            duty_u16=0)     # off from the first moment
     motor = Motor(motor_pwm, min_percent=pins["motor_min"])
     battery = None
     if pins["battery_adc"] is not None:

@@ -45,3 +45,62 @@ def find_imu(i2c, rate_hz=25, watermark=25, range_g=2):
                 return _configure(module, driver, i2c, address, rate_hz, range_g, watermark)
     raise OSError("no supported accelerometer on I2C (answering: "
                   + ", ".join("0x%02x" % a for a in present) + ")")
+
+
+class LateImu:
+    """The accelerometer as the app uses it, found again whenever it stops answering.
+
+    At boot, and after any failed transfer, the next ``available``/``read_into`` scans the bus
+    and configures the chip again (``find_imu``: a chip that lost power has lost its set-up
+    too). While none answers they raise ``OSError``, which the app retries with a back-off:
+    a missing or failing chip never leaves the clip stuck at the REPL.
+    """
+
+    def __init__(self, i2c, rate_hz=25, watermark=25, range_g=2):
+        self._i2c = i2c
+        self.rate_hz = rate_hz
+        self.watermark = watermark
+        self._range_g = range_g
+        self.chip = None
+        try:
+            self._found()
+        except OSError:
+            pass
+        # as the chip found at boot has them; one found later is read on a timer, taps from
+        # the samples
+        self.watermark_irq = self.chip is not None and self.chip.watermark_irq
+        self.tap_engine = self.chip is not None and self.chip.tap_engine
+
+    @property
+    def name(self):
+        return self.chip.name if self.chip is not None else "no accelerometer"
+
+    def _found(self):
+        if self.chip is None:
+            self.chip = find_imu(self._i2c, rate_hz=self.rate_hz, watermark=self.watermark,
+                                 range_g=self._range_g)
+        return self.chip
+
+    def available(self):
+        try:
+            return self._found().available()
+        except OSError:
+            self.chip = None
+            raise
+
+    def read_into(self, buf):
+        try:
+            return self._found().read_into(buf)
+        except OSError:
+            self.chip = None
+            raise
+
+    def taps(self):
+        chip = self.chip
+        if chip is None or not self.tap_engine:
+            return 0
+        try:
+            return chip.taps()
+        except OSError:
+            self.chip = None
+            raise

@@ -12,8 +12,8 @@ class Motor:
         self._pwm = pwm
         self._min = min_percent
         self.percent = 0
+        pwm.duty_u16(0)     # off before anything else: never a buzz at boot
         pwm.freq(freq)
-        pwm.duty_u16(0)
 
     def on(self, percent):
         """Vibrate at ``percent`` (0..100) of full strength."""

@@ -32,10 +32,9 @@ Fed once per detector second with the posture state, it keeps the current sittin
 Internally the coach counts the calls (one per second), not differences of ``t_s``: a clock
 set or corrected by the host mid-bout neither adds nor removes sitting. ``t_s`` is used for
 the local time of day, ``snoozed_until``, the still-desk discount and the gap after a
-restore. ``second`` allocates nothing (tested under ``heap_lock`` on the 64-bit unix port). On
-32-bit ports UTC epoch seconds exceed the small-int range: there only the quiet-hours check
-(when a slot falls due) and the turn to NOT_WORN do long-integer arithmetic, which allocates
-a few bytes; the steady per-second path still does not.
+restore. A ``second`` that emits no event allocates nothing (tested under ``heap_lock`` on the
+32-bit build, where UTC seconds are long ints). There a second with an event may allocate a
+few bytes: the quiet-hours check of a due slot and the turn to NOT_WORN do long-int arithmetic.
 """
 
 import struct

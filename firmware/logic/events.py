@@ -34,6 +34,10 @@ FORGOTTEN = const(14)       # a: host id prefix, or 0 when every key went, b: ke
 # Written just before the SETTING_CHANGED of the same change, so a change reads old -> new:
 # a: setting id | how << 8 (CHANGED_USB, CHANGED_BLE), b: the old value (16-bit two's complement)
 SETTING_WAS = const(15)
+# A fault the clip cannot mend itself, logged once per episode (not per retry), and its end.
+SENSOR_FAULT = const(22)    # a: cause (see SENSOR_*), b: 0
+SENSOR_OK = const(23)       # a: the cause that ended, b: minutes it lasted (at most 65535)
+STORAGE_FULL = const(24)    # the log or the state could not be written; a, b: 0
 
 RESET_POWER_ON = const(1)
 RESET_HARD = const(2)
@@ -51,6 +55,9 @@ PAIRED_BLE = const(2)
 
 CHANGED_USB = const(1)
 CHANGED_BLE = const(2)
+SENSOR_NO_ANSWER = const(1)     # no accelerometer, or its bus transfers fail
+SENSOR_STUCK = const(2)         # logic.sensor_check.STUCK
+SENSOR_IMPLAUSIBLE = const(3)   # logic.sensor_check.IMPLAUSIBLE
 
 NAMES = {
     REMINDER: "reminder",
@@ -68,4 +75,7 @@ NAMES = {
     PAIRED: "paired",
     FORGOTTEN: "forgotten",
     SETTING_WAS: "setting_was",
+    SENSOR_FAULT: "sensor_fault",
+    SENSOR_OK: "sensor_ok",
+    STORAGE_FULL: "storage_full",
 }

@@ -22,10 +22,13 @@ def isqrt(n, guess=1024):
         return 0
     x = guess if guess > 0 else 1
     # One integer Newton step from any positive x lands at or above the root; from there
-    # the steps fall monotonically until they stop at it.
-    x = (x + n // x) >> 1
+    # the steps fall monotonically until they stop at it. (a + b) >> 1 is taken as
+    # (a >> 1) + (b >> 1) + (a & b & 1): the sum itself may pass 2**30 (a long int on 32-bit).
+    q = n // x
+    x = (x >> 1) + (q >> 1) + (x & q & 1)
     while True:
-        y = (x + n // x) >> 1
+        q = n // x
+        y = (x >> 1) + (q >> 1) + (x & q & 1)
         if y >= x:
             return x
         x = y

@@ -5,7 +5,8 @@ Layout in ``dir_path``:
 - ``%08x.seg`` segment files named after the sequence number of their first record. A segment
   holds up to ``segment_records`` records (512 = 8 KiB by default); record ``i`` of segment
   ``base`` has sequence number ``base + i``, so a reader seeks straight to a sequence number.
-- ``state0`` / ``state1``: ``gen, boot, acked, dropped, crc32`` (``<IIIII``). Written
+- ``state0`` / ``state1``: ``gen, boot, acked, dropped, dropped_below, crc32``
+  (``<IIIIII``; a 20-byte state without ``dropped_below`` is still read). Written
   alternately; the valid one with the higher ``gen`` wins, so a torn write loses nothing.
 
 Writes are batched: records wait in a RAM buffer of ``batch`` records and are appended to the
@@ -21,8 +22,17 @@ CRC and sequence number anyway) and nothing needs truncating.
 
 Budget: at most ``budget_bytes // segment_bytes`` segments. Starting a new segment when that
 many exist deletes the oldest one; its records that had not been acknowledged are added to
-``dropped`` (persisted) and logged as an ``events.DROPPED`` event. Acknowledged records stay
-on flash until their space is needed, so a host that lost its database can read them again.
+``dropped`` (persisted) and logged as an ``events.DROPPED`` event. The count is saved, with
+``dropped_below`` (the next segment's base), before the file is removed; a segment below
+``dropped_below`` found at open is removed without counting it again. So a power cut at any
+point counts a drop exactly once. Acknowledged records stay on flash until their space is
+needed, so a host that lost its database can read them again.
+
+A full file system (``OSError`` ENOSPC) drops the oldest segment the same way and writes
+again. When nothing is left to drop, ``flush`` raises; appending never raises for it: a full
+RAM buffer that cannot be written is discarded, counted in ``dropped`` (their sequence
+numbers were never on flash, so they are given again), and ``full`` is set until a flush
+succeeds.
 
 Time: records are stamped with ``clock.time()`` (UTC seconds) when the clock is set. Before
 that they carry ``boot << 24 | uptime_s`` with the uptime flag (records.uptime_time);
@@ -57,13 +67,20 @@ SEGMENT_RECORDS = const(512)
 BATCH = const(32)
 IDLE_MAX_MIN = const(60)
 _TICKS_MASK = const(0x3FFFFFFF)     # ticks_ms() wraps at 2**30 on MicroPython ports
-_STATE = "<IIIII"
-_STATE_SIZE = const(20)
+_STATE = "<IIIIII"
+_STATE_SIZE = const(24)
+_OLD_STATE_SIZE = const(20)
+_ENOSPC = const(28)
+_ENAMETOOLONG = const(36)   # littlefs's answer when a full file system cannot add a file
 _SUFFIX = ".seg"
 
 
 def _join(directory, name):
     return directory + "/" + name if directory else name
+
+
+def _no_space(error):
+    return error.errno == _ENOSPC or error.errno == _ENAMETOOLONG
 
 
 def _ensure_dir(path):
@@ -104,13 +121,21 @@ class FlashLog:
         self.boot = 0
         self.acked = 0
         self.dropped = 0
+        self.full = False       # the last flush found the file system full, nothing to drop
+        self._dropped_below = 0
         self._load_state()
         self.boot += 1
-        self._save_state()
         self._segments = self._list_segments()
+        segments = self._segments
+        while len(segments) > 1 and segments[0] < self._dropped_below:
+            os.remove(self._path(segments.pop(0)))   # a drop cut short: already counted
         self.next_seq = 1
         self._tail_ok = False
         self._recover()
+        try:
+            self._save_state_making_room()
+        except OSError:
+            self.full = True    # the boot count is not kept, the clip still starts
         self._last_ticks = clock.ticks_ms()
         self._up_ms = self._last_ticks & _TICKS_MASK
 
@@ -141,7 +166,7 @@ class FlashLog:
             seq = limit
         if seq > self.acked:
             self.acked = seq
-            self._save_state()
+            self._save_state_making_room()
         return self.acked
 
     def read_into(self, seq, buf):
@@ -228,21 +253,28 @@ class FlashLog:
                 t, uptime = self._stamp()
                 self._put_event(events.DROPPED, t, uptime, lost, lost >> 16)
             seq = self.next_seq - self._n + i
-            if not self._tail_ok or seq - self._segments[-1] >= self._seg_records:
-                self._start_segment(seq)
-            room = self._seg_records - (seq - self._segments[-1])
             k = self._n - i
-            if k > room:
-                k = room
             try:
+                if not self._tail_ok or seq - self._segments[-1] >= self._seg_records:
+                    self._start_segment(seq)
+                room = self._seg_records - (seq - self._segments[-1])
+                if k > room:
+                    k = room
                 with open(self._path(self._segments[-1]), "ab") as f:
                     f.write(self._view[i * SIZE:(i + k) * SIZE])
-            except OSError:
-                # Keep the records in RAM; a later flush writes them to a fresh segment.
+            except OSError as error:
+                # Keep the records in RAM; they go to a fresh segment, now or at a later flush.
                 self._shift(i)
                 self._tail_ok = False
+                if _no_space(error) and len(self._segments) > 1:
+                    self._drop_oldest()
+                    i = 0
+                    continue
+                if _no_space(error):
+                    self.full = True
                 raise
             i += k
+            self.full = False
 
     def close(self):
         """End an open unworn run and flush everything (before a planned power-down)."""
@@ -291,7 +323,19 @@ class FlashLog:
 
     def _slot(self):
         if self._n == self._batch:
-            self.flush()
+            try:
+                self.flush()
+            except OSError:
+                # Nothing could be written: lose the oldest batch, counted, rather than stop.
+                lost = self._n
+                self.next_seq -= lost
+                self._n = 0
+                self.dropped += lost
+                self._pending_drop += lost
+                try:
+                    self._save_state()
+                except OSError:
+                    pass
         return self._n * SIZE
 
     def _commit(self):
@@ -319,12 +363,22 @@ class FlashLog:
         end = segments[1] if len(segments) > 1 else self.stored_seq
         first_unacked = self.acked + 1
         lost = end - (base if base > first_unacked else first_unacked)
-        os.remove(self._path(base))
-        segments.pop(0)
+        path = self._path(base)
         if lost > 0:
             self.dropped += lost
             self._pending_drop += lost
-            self._save_state()
+            self._dropped_below = end
+            try:
+                self._save_state()      # counted before the records go
+            except OSError as error:
+                if not _no_space(error):
+                    raise
+                os.remove(path)         # no room even for the state: make some, then save
+                segments.pop(0)
+                self._save_state()
+                return
+        os.remove(path)
+        segments.pop(0)
 
     def _list_segments(self):
         bases = []
@@ -339,6 +393,8 @@ class FlashLog:
 
     def _recover(self):
         floor = self.acked + 1
+        if floor < self._dropped_below:
+            floor = self._dropped_below
         if not self._segments:
             self.next_seq = floor
             self._tail_ok = False
@@ -369,21 +425,38 @@ class FlashLog:
                     data = f.read()
             except OSError:
                 continue
-            if len(data) != _STATE_SIZE:
-                continue
-            values = struct.unpack(_STATE, data)
-            if crc32(data[:16]) & 0xFFFFFFFF != values[4]:
+            if len(data) == _OLD_STATE_SIZE:
+                data = data[:16] + bytes(4) + data[16:]
+                values = struct.unpack(_STATE, data)
+                if crc32(data[:16]) & 0xFFFFFFFF != values[5]:
+                    continue
+            elif len(data) == _STATE_SIZE:
+                values = struct.unpack(_STATE, data)
+                if crc32(data[:20]) & 0xFFFFFFFF != values[5]:
+                    continue
+            else:
                 continue
             if best is None or values[0] > best[0]:
                 best = values
         if best is not None:
             self._gen, self.boot, self.acked, self.dropped = best[0], best[1], best[2], best[3]
+            self._dropped_below = best[4]
+
+    def _save_state_making_room(self):
+        while True:
+            try:
+                self._save_state()
+                return
+            except OSError as error:
+                if not _no_space(error) or len(self._segments) < 2:
+                    raise
+                self._drop_oldest()
 
     def _save_state(self):
         self._gen += 1
         data = bytearray(_STATE_SIZE)
-        struct.pack_into("<IIII", data, 0, self._gen, self.boot, self.acked,
-                         self.dropped & 0xFFFFFFFF)
-        struct.pack_into("<I", data, 16, crc32(data[:16]) & 0xFFFFFFFF)
+        struct.pack_into("<IIIII", data, 0, self._gen, self.boot, self.acked,
+                         self.dropped & 0xFFFFFFFF, self._dropped_below)
+        struct.pack_into("<I", data, 20, crc32(data[:20]) & 0xFFFFFFFF)
         with open(_join(self._dir, "state%d" % (self._gen & 1)), "wb") as f:
             f.write(data)

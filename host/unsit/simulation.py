@@ -117,6 +117,8 @@ class SimulationResult:
     steps: int = 0
     not_worn_recognised: list[int] = field(default_factory=list)  # t_s of each recognition
     faults: int = 0
+    # (trace second, events.SENSOR_* cause) of each accelerometer fault episode
+    sensor_faults: list[tuple[float, int]] = field(default_factory=list)
     boots: int = 0
     watchdog_resets: list[float] = field(default_factory=list)   # t_s of each
     pulses: list[Pulse] = field(default_factory=list)
@@ -353,6 +355,8 @@ def summarise(log: list[tuple[int, int, int, bool, tuple[int, ...]]], trace_s: f
             result.not_worn_recognised.append(t_s)
         elif kind == events.FAULT:
             result.faults += 1
+        elif kind == events.SENSOR_FAULT:
+            result.sensor_faults.append((t_s, values[0]))
         elif kind == events.BOOT:
             result.boots += 1
     return result

@@ -67,6 +67,36 @@ class SyncReport:
     notes: list[str] = field(default_factory=list)
     clock_events: int = 0           # new TIME_SET/CLOCK_LINK events: every sync's own trace
     previous_sync_utc: int | None = None  # when this store last synced the device
+    # faults the clip logged among the new records (``fault_episodes``)
+    faults: list[FaultEpisode] = field(default_factory=list)
+
+
+@dataclass
+class FaultEpisode:
+    """A fault the clip could not mend itself: ``kind`` is ``events.SENSOR_FAULT`` (``cause``
+    one of ``events.SENSOR_*``) or ``events.STORAGE_FULL``; ``minutes`` is how long it lasted
+    (None: not over by the last record synced)."""
+
+    kind: int
+    cause: int
+    start_utc: int | None
+    minutes: int | None
+
+
+def fault_episodes(rows: list[tuple[int | None, int, int, int]]) -> list[FaultEpisode]:
+    """Episodes from event rows ``(t_utc, kind, a, b)`` in log order."""
+    out: list[FaultEpisode] = []
+    open_sensor: FaultEpisode | None = None
+    for t_utc, kind, a, b in rows:
+        if kind == event_kinds.SENSOR_FAULT:
+            open_sensor = FaultEpisode(kind, a, t_utc, None)
+            out.append(open_sensor)
+        elif kind == event_kinds.SENSOR_OK and open_sensor is not None and open_sensor.cause == a:
+            open_sensor.minutes = b
+            open_sensor = None
+        elif kind == event_kinds.STORAGE_FULL:
+            out.append(FaultEpisode(kind, 0, t_utc, None))
+    return out
 
 
 def local_utc_offset_min(now: float | None = None) -> int:
@@ -219,6 +249,10 @@ def _summarise(store: Store, report: SyncReport) -> None:
     report.unplaceable = unplaced.never
     report.unplaceable_why = dict(unplaced.unplaceable)
     report.estimated = store.estimated_count(device, lo, hi)
+    report.faults = fault_episodes(conn.execute(
+        "SELECT t_utc, kind, a, b FROM events WHERE device_id = ? AND seq >= ? AND seq < ?"
+        " AND kind IN (?, ?, ?) ORDER BY seq",
+        (device, lo, hi, event_kinds.SENSOR_FAULT, event_kinds.SENSOR_OK, event_kinds.STORAGE_FULL)).fetchall())
 
 
 async def sync_resuming(

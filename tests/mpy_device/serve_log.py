@@ -12,6 +12,8 @@ Runs under the ``micropython`` interpreter (MICROPYPATH = firmware/ + this folde
 ``segment=R``    records per segment file (default the firmware's)
 ``id=HEX``       device id (default 0a1b2c3d)
 ``cause=N``      the reset cause its BOOT event gives (an ``events.RESET_*``; default power-on)
+``faults=1``     the accelerometer stops answering after minute 10 (``SENSOR_FAULT``) and is
+                 back 15 minutes later (``SENSOR_OK``), as ``app.device`` logs it
 
 The virtual clock advances 60 s per appended minute, then follows the wall clock while
 serving. The log is real (``logic.flashlog`` on the unix port's filesystem); the service is
@@ -107,7 +109,12 @@ def main():
         kwargs["segment_records"] = int(opts["segment"])
     log = FlashLog(storage, clock, int(opts.get("budget", 1 << 20)), **kwargs)
     log.append_event(events.BOOT, int(opts.get("cause", events.RESET_POWER_ON)), 1)
+    faults = opts.get("faults") == "1"
     for i in range(int(opts.get("minutes", 0))):
+        if faults and i == 10:
+            log.append_event(events.SENSOR_FAULT, events.SENSOR_NO_ANSWER, 0)
+        if faults and i == 25:
+            log.append_event(events.SENSOR_OK, events.SENSOR_NO_ANSWER, 15)
         clock.ms += 60000
         counts, steps = pattern(i)
         log.append_minute(counts, steps)

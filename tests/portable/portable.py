@@ -9,6 +9,9 @@ import os
 import sys
 
 MICROPYTHON = sys.implementation.name == "micropython"
+# A 32-bit build, as on a board: small ints are 31-bit, so UTC epoch seconds are long ints and
+# every sum or difference of them allocates.
+BOARD32 = MICROPYTHON and sys.maxsize < (1 << 32)
 
 
 class SkipTest(Exception):
@@ -61,6 +64,21 @@ class heap_locked:
 
             micropython.heap_unlock()
         return False
+
+
+def lock_heap():
+    """``micropython.heap_lock()`` under MicroPython; nothing under CPython."""
+    if MICROPYTHON:
+        import micropython
+
+        micropython.heap_lock()
+
+
+def unlock_heap():
+    if MICROPYTHON:
+        import micropython
+
+        micropython.heap_unlock()
 
 
 def shared_data_dir():

@@ -76,3 +76,19 @@ def test_adding_a_second_allocates_nothing():
         for i in range(200, 400):
             log.second(i, i, SITTING, 1)
         log.not_worn_since(350)
+
+
+def test_a_second_within_a_minute_allocates_nothing_with_utc_times():
+    # On the 32-bit build UTC seconds are long ints: only a new minute may do arithmetic.
+    sink = Sink()
+    log = MinuteLog(sink, hold_min=2)
+    t0 = 1795424400                       # 2026-11-23 09:00:00 UTC, a minute's start
+    ends = [t0 + i for i in range(1, 181)]
+    for minute in range(3):
+        log.second_ending(ends[60 * minute], 60 * minute, SITTING, 0)  # a minute begins
+        with heap_locked():
+            for i in range(60 * minute + 1, 60 * minute + 60):
+                log.second_ending(ends[i], i, SITTING, 1)
+    log.flush()
+    assert [(t - t0, c[SITTING], s) for t, c, s in sink.minutes] == [
+        (60, 60, 59), (120, 60, 59), (180, 60, 59)]

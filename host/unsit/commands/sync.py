@@ -17,12 +17,14 @@ import sys
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TextIO
 
+from unsit_firmware.logic import events
+
 from unsit import console
 from unsit.durations import human_duration
 from unsit.store import UNPLACEABLE_WHY, default_path
 
 if TYPE_CHECKING:
-    from unsit.sync import SyncReport
+    from unsit.sync import FaultEpisode, SyncReport
 
 NAME = "sync"
 HELP = ("Fetch the clip's log (Bluetooth if paired, else USB) into the local store, set its "
@@ -128,12 +130,31 @@ def report_json(report: SyncReport) -> dict[str, Any]:
         "clock_before": report.clock_before, "clock_set_to": report.clock_set_to,
         "acked": report.acked, "seconds": round(report.seconds, 3),
         "battery_mv": device.battery_mv, "retries": report.retries, "notes": report.notes,
+        "faults": [{"kind": events.NAMES.get(f.kind, str(f.kind)), "cause": f.cause,
+                    "start_utc": f.start_utc, "minutes": f.minutes} for f in report.faults],
     }
 
 
 def something_new(report: SyncReport) -> bool:
     """Whether the wearer's log grew: not only the clock events every sync itself leaves."""
     return report.minutes > 0 or report.idle_minutes > 0 or report.events > report.clock_events
+
+
+_SENSOR_WHY = {
+    events.SENSOR_NO_ANSWER: "did not answer (the clip kept retrying)",
+    events.SENSOR_STUCK: "was stuck on one reading",
+    events.SENSOR_IMPLAUSIBLE: "read far from 1 g, as a broken one does",
+}
+
+
+def fault_line(fault: FaultEpisode) -> str:
+    """One line for the wearer about a fault the clip logged."""
+    if fault.kind == events.STORAGE_FULL:
+        return (f"The clip's flash was full at {when(fault.start_utc)}: it dropped its oldest "
+                "records to keep logging.")
+    why = _SENSOR_WHY.get(fault.cause, f"failed (cause {fault.cause})")
+    span = "and still did at the end" if fault.minutes is None else f"for {fault.minutes} min"
+    return f"The clip's accelerometer {why} from {when(fault.start_utc)} {span}."
 
 
 def print_report(report: SyncReport, via: str = "USB") -> None:
@@ -156,6 +177,8 @@ def print_report(report: SyncReport, via: str = "USB") -> None:
         print(f"  {report.missing} records were no longer on the clip when asked for.")
     if report.corrupt:
         print(f"  {report.corrupt} damaged records were skipped.")
+    for fault in report.faults:
+        print(f"  {fault_line(fault)}")
     for note in report.notes:
         print(f"  Note: {note}.")
     if report.estimated:

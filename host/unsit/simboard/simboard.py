@@ -25,6 +25,8 @@ Configured by environment variables, set by the host (``unsit.simulation``):
 ``UNSIT_SIM_SPEED``     0 (default) = as fast as possible; X = X times real time
 ``UNSIT_SIM_FAULT_AT``  fault injection: the FIFO read raises ``OSError`` (as an I2C error
                         would) once, when this many samples have been read
+``UNSIT_SIM_FAIL_MS``   with ``UNSIT_SIM_FAULT_AT``: every read raises for this long (ms of
+                        board time: the app's retry pauses pass it; the trace waits)
 ``UNSIT_SIM_CUT_AT``    fault injection: the power is cut when this many samples have been
                         read: the interpreter exits at once, nothing is flushed or saved
 ``UNSIT_SIM_HANG_AT``   fault injection: when this many samples have been read, the next FIFO
@@ -154,7 +156,7 @@ class SimIMU:
     watermark = _RATE_HZ
     tap_engine = False  # the app finds taps in the samples
 
-    def __init__(self, path, clock, offset=0, count=-1, fault_at=-1, hang_at=-1):
+    def __init__(self, path, clock, offset=0, count=-1, fault_at=-1, hang_at=-1, fail_ms=0):
         self._file = open(path, "rb")
         total = os.stat(path)[6] // _BYTES_PER_SAMPLE
         if offset:
@@ -166,6 +168,9 @@ class SimIMU:
         self.limit = -1  # the board caps a read so virtual time stops at the next wake-up
         self._fault_at = fault_at
         self._hang_at = hang_at
+        self._fail_ms = fail_ms
+        self._fail_until = -1
+        self.failing = None     # the task whose last read raised: its pauses are board time
 
     def read_into(self, buf):
         n = len(buf) // 3
@@ -180,12 +185,21 @@ class SimIMU:
                 self._stuck()
             if self.read + n > self._hang_at:
                 n = self._hang_at - self.read
+        if self._fail_until >= 0:
+            if self._clock.ms < self._fail_until:
+                self.failing = asyncio.current_task()
+                raise OSError(19)   # ENODEV: the chip no longer acknowledges
+            self._fail_until = -1
         if 0 <= self._fault_at and self.read + n > self._fault_at:
             if self.read < self._fault_at:
                 n = self._fault_at - self.read
             else:
                 self._fault_at = -1
+                self.failing = asyncio.current_task()
+                if self._fail_ms > 0:
+                    self._fail_until = self._clock.ms + self._fail_ms
                 raise OSError(5)  # EIO, as a failed I2C transfer
+        self.failing = None
         if n * 3 == len(buf):
             self._file.readinto(buf)
         else:
@@ -257,12 +271,12 @@ class SimBoard:
     def __init__(self, trace, storage_dir, out_dir=None, start_utc_s=None, offset=0,
                  count=-1, reset_cause=1, device_id="5157a1e0", charging=False, serial=None,
                  speed=0, fault_at=-1, cut_at=-1, hang_at=-1, stall_at=-1, wdt_ms=_WDT_MS,
-                 battery_mv=3900):
+                 battery_mv=3900, fail_ms=0):
         self.device_id = device_id
         self.storage_dir = storage_dir
         self._out_dir = out_dir or storage_dir
         self.clock = SimClock(start_utc_s, offset * _MS_PER_SAMPLE)
-        self.imu = SimIMU(trace, self.clock, offset, count, fault_at, hang_at)
+        self.imu = SimIMU(trace, self.clock, offset, count, fault_at, hang_at, fail_ms)
         self._offset = offset
         self._cut_at = cut_at
         self._stall_at = stall_at
@@ -321,7 +335,14 @@ class SimBoard:
         sys.exit(_EXIT_HUNG)
 
     async def sleep_ms(self, ms):
-        """Wait ``ms`` of virtual time: woken by ``wait_samples`` once the samples get there."""
+        """Wait ``ms`` of virtual time: woken by ``wait_samples`` once the samples get there
+        (or, while the accelerometer fails and sampling itself pauses, passed at once)."""
+        if self.imu.failing is not None and self.imu.failing is asyncio.current_task() \
+                and not self.ended:
+            self.clock.advance(ms)
+            self._wake_due()
+            await asyncio.sleep_ms(0)
+            return
         if self.ended:
             await asyncio.sleep_ms(ms)
             return
@@ -414,6 +435,7 @@ def build():
         serial=_open_serial(os.getenv("UNSIT_SIM_SERIAL")),
         speed=_env_int("UNSIT_SIM_SPEED", 0),
         fault_at=_env_int("UNSIT_SIM_FAULT_AT", -1),
+        fail_ms=_env_int("UNSIT_SIM_FAIL_MS", 0),
         cut_at=_env_int("UNSIT_SIM_CUT_AT", -1),
         hang_at=_env_int("UNSIT_SIM_HANG_AT", -1),
         stall_at=_env_int("UNSIT_SIM_STALL_AT", -1),
