@@ -31,6 +31,11 @@ CLOCK_LINK = const(12)
 # "%04x" % a is the start of the host id as `unsit` prints it (keys.json).
 PAIRED = const(13)          # a: host id prefix, b: how (PAIRED_USB, PAIRED_BLE)
 FORGOTTEN = const(14)       # a: host id prefix, or 0 when every key went, b: keys left
+# The whole 8-byte host id of the key a PAIRED or FORGOTTEN just before was about, bytes
+# 0-3 then 4-7, each as a = bytes 0-1, b = bytes 2-3 read big-endian. A prefix alone could be
+# chosen by an attacker to look like the wearer's own computer.
+HOST_ID_HIGH = const(18)    # a, b: host id bytes 0-1, 2-3
+HOST_ID_LOW = const(19)     # a, b: host id bytes 4-5, 6-7
 
 RESET_POWER_ON = const(1)
 RESET_HARD = const(2)
@@ -45,6 +50,7 @@ SUPPRESSED_CHARGING = const(4)
 
 PAIRED_USB = const(1)
 PAIRED_BLE = const(2)
+
 
 NAMES = {
     REMINDER: "reminder",
@@ -61,4 +67,6 @@ NAMES = {
     CLOCK_LINK: "clock_link",
     PAIRED: "paired",
     FORGOTTEN: "forgotten",
+    HOST_ID_HIGH: "host_id_high",
+    HOST_ID_LOW: "host_id_low",
 }

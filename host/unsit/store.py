@@ -18,6 +18,10 @@ One file in the user's data directory (``--db PATH`` overrides). Tables:
   :meth:`Store._place_estimates` and docs/sync.md). A row here marks the record's row in
   ``records``, ``minutes``, ``events`` or ``idle`` (same ``device_id, seq``) as estimated.
 - ``sync_cursors``: the next sequence number to ask each device for.
+- ``logs``: each log a device has served, by its identity (HELLO's ``log_id``), and the
+  ``base`` added to that log's sequence numbers to give the store's ``seq``. A device's first
+  log has base 0; a new log (the clip was erased or reinstalled) starts after everything
+  stored of the device, so the old log's records stay and the new one is stored beside them.
 - ``schema_migrations``: which schema versions have been applied.
 
 Every insert is insert-or-ignore on ``(device_id, seq)``, so syncing twice never counts twice;
@@ -132,6 +136,19 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         );
         CREATE INDEX records_boot_events ON records(device_id, seq) WHERE kind = 4;
         CREATE INDEX records_unplaced_seq ON records(device_id, seq) WHERE t_utc IS NULL;
+        """,
+    ),
+    (
+        3,
+        "log identities: a new log of a known device is stored beside the old one",
+        """
+        CREATE TABLE logs (
+            device_id TEXT NOT NULL REFERENCES devices(device_id),
+            log_id TEXT NOT NULL,
+            base INTEGER NOT NULL,
+            first_seen_utc INTEGER NOT NULL,
+            PRIMARY KEY (device_id, log_id)
+        );
         """,
     ),
 )
@@ -412,6 +429,45 @@ class Store:
                 (now, dropped_total, device_id),
             )
 
+    # -- logs -------------------------------------------------------------------------------
+
+    def log_base(self, device_id: str, log_id: str) -> int | None:
+        """What to add to the sequence numbers of log ``log_id`` of ``device_id`` to give the
+        store's (None: a log not seen before)."""
+        row = self.conn.execute("SELECT base FROM logs WHERE device_id = ? AND log_id = ?",
+                                (device_id, log_id)).fetchone()
+        return None if row is None else int(row[0])
+
+    def latest_log(self, device_id: str) -> str | None:
+        """The identity of the newest log of ``device_id`` stored here."""
+        row = self.conn.execute("SELECT log_id FROM logs WHERE device_id = ?"
+                                " ORDER BY base DESC, rowid DESC LIMIT 1", (device_id,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def add_log(self, device_id: str, log_id: str, adopt: bool, now_utc: int | None = None
+                ) -> int:
+        """Record a log not seen before; returns its base.
+
+        ``adopt``: it is the log whose records this store already holds without an identity
+        (synced by an older unsit), which keeps base 0. Otherwise the log starts after
+        everything stored of the device (its first record, sequence number 1, lands one past
+        the end, so no record of it ever follows an old one directly).
+        """
+        now = int(time.time()) if now_utc is None else now_utc
+        with self.transaction() as conn:
+            end = conn.execute(
+                "SELECT MAX(COALESCE((SELECT MAX(seq) + 1 FROM records WHERE device_id = ?), 0),"
+                " COALESCE((SELECT next_seq FROM sync_cursors WHERE device_id = ?), 0))",
+                (device_id, device_id)).fetchone()[0]
+            known = conn.execute("SELECT 1 FROM logs WHERE device_id = ?",
+                                 (device_id,)).fetchone()
+            base = 0 if (adopt and known is None) or not end else int(end)
+            conn.execute("INSERT INTO logs(device_id, log_id, base, first_seen_utc)"
+                         " VALUES (?, ?, ?, ?)", (device_id, log_id, base, now))
+            if base:
+                self.set_cursor(device_id, base, now)
+        return base
+
     # -- records ----------------------------------------------------------------------------
 
     def store_batch(
@@ -670,6 +726,9 @@ class Store:
         if following is None:
             return _AWAITING, None, None
         seq, kind, boot, t_device, clock_set, t_utc, fields = following
+        if self.conn.execute("SELECT 1 FROM logs WHERE device_id = ? AND base >= ? AND base < ?",
+                             (device_id, run.last_seq, seq)).fetchone():
+            return LINK_MISSING, None, seq   # another log follows: nothing links the two
         if kind != BOOT:
             # A record of another boot (its BOOT event is missing), or of this boot after
             # the clock was set (its CLOCK_LINK is missing): only a hello in this same boot

@@ -78,7 +78,7 @@ async def test_replayed_session_and_tampered_record_are_refused(ble_world: BleWo
     link = ble.RecordLink(device.address, NAME)
     await link.connect()
     host = ss.HostSession(keyring.host_id, ble.aes_ecb, lambda n: bytes(n))
-    for record in (host.hello(),):
+    for record in (host.hello(device.key),):
         sent.append(record)
         await link.send(record)
     auth = host.answer(await link.receive(5), device.key)
