@@ -383,7 +383,7 @@ def test_a_version_1_store_is_upgraded_and_its_orphans_placed(tmp_path: Path) ->
                              (DEV, r.seq, t_utc, r.kind, *r.values))
     conn.close()
     with open_store(path) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 2
+        assert store.schema_version() == SCHEMA_VERSION == 3
         assert [row[0] for row in store.conn.execute(
             "SELECT version FROM schema_migrations ORDER BY 1")] == [1, 2]
         assert store.conn.execute("SELECT name FROM devices").fetchone() == ("old clip",)
