@@ -65,6 +65,7 @@ def test_new_store_has_the_tables_the_review_commands_read(store: Store) -> None
 
 def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "unsit.db"
+    path.parent.mkdir()  # a folder that is not there is refused, not made (tests/security)
     with open_store(path) as first:
         first.upsert_device(DEV)
         first.set_cursor(DEV, 42)

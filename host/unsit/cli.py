@@ -17,6 +17,7 @@ from types import ModuleType
 
 from unsit import __version__, commands
 from unsit.errors import UnsitError
+from unsit.store import default_path, store_error
 
 
 def command_modules() -> list[ModuleType]:
@@ -64,8 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
     except sqlite3.DatabaseError as error:
         # Found mid-query: pages of the store's file are damaged (the check at open passed).
-        print(f"unsit {args.command}: error: the store is damaged ({error}); keep a copy of "
-              "the file, then 'sqlite3 FILE .recover' or sync into a new --db", file=sys.stderr)
+        # (or it is locked by another program, or the disk is full: store_error tells which)
+        where = getattr(args, "db", None) or default_path()
+        print(f"unsit {args.command}: error: {store_error(where, error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"unsit {args.command}: interrupted", file=sys.stderr)

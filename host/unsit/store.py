@@ -46,6 +46,7 @@ from unsit_firmware.logic import events
 from unsit_firmware.logic import records as records_format
 
 from unsit.errors import UnsitError
+from unsit.private_files import create_private
 
 APP_NAME = "unsit"
 DB_NAME = "unsit.db"
@@ -275,17 +276,30 @@ def default_path() -> Path:
 def open_store(path: Path | str | None = None) -> Store:
     """Open (creating and migrating as needed) the store at ``path``, or the default one.
 
-    ``":memory:"`` gives a private in-memory store (tests).
+    ``":memory:"`` gives a private in-memory store (tests). A new file is created mode 0600;
+    a symbolic link, a missing folder other than the default one, and a database of another
+    program are refused (``UnsitError``), so nothing but an unsit store is ever written.
     """
     target = default_path() if path is None else path
     if target != ":memory:":
         target = Path(target).expanduser()
+        if path is None:
+            try:
+                target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            except OSError as error:
+                raise UnsitError(f"cannot create the folder for the store {target}: "
+                                 f"{error}") from None
+        elif not target.parent.is_dir():
+            raise UnsitError(f"the folder {target.parent} does not exist: create it, or "
+                             "choose another --db", 2)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            create_private(target)
         except OSError as error:
-            raise UnsitError(f"cannot create the folder for the store {target}: {error}") from None
+            raise UnsitError(f"cannot create the store {target}: {error}") from None
     try:
         conn = sqlite3.connect(str(target), isolation_level=None, timeout=10)
+        if target != ":memory:":
+            _refuse_foreign(conn, target)
         conn.execute("PRAGMA foreign_keys = ON")
         if target != ":memory:":
             conn.execute("PRAGMA journal_mode = WAL")
@@ -293,14 +307,43 @@ def open_store(path: Path | str | None = None) -> Store:
             # killed process; FULL makes each acknowledged batch durable before the ack.
             conn.execute("PRAGMA synchronous = FULL")
     except sqlite3.DatabaseError as error:
-        raise UnsitError(f"cannot use {target} as the unsit store: {error}") from None
+        raise store_error(target, error) from None
     store = Store(conn)
     try:
         store.migrate()
     except sqlite3.DatabaseError as error:
         conn.close()
-        raise UnsitError(f"cannot use {target} as the unsit store: {error}") from None
+        raise store_error(target, error) from None
     return store
+
+
+def _refuse_foreign(conn: sqlite3.Connection, target: Path | str) -> None:
+    """``UnsitError`` when the file holds tables but not unsit's: another program's data."""
+    tables = {row[0] for row in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if tables and "schema_migrations" not in tables:
+        conn.close()
+        raise UnsitError(f"{target} is not an unsit store (it holds another program's "
+                         "tables): nothing was written to it; choose another --db", 2)
+
+
+def store_error(target: Path | str, error: sqlite3.Error) -> UnsitError:
+    """The one-line message for a store that cannot be used, by what went wrong."""
+    text = str(error).lower()
+    code = getattr(error, "sqlite_errorcode", None)
+    if "locked" in text or "busy" in text or code in (5, 6):
+        return UnsitError(f"the store {target} is in use by another program (another "
+                          "'unsit sync'?): try again when it has finished")
+    if "full" in text or code == 13:
+        return UnsitError(f"the disk holding the store {target} is full: free some space "
+                          "and try again (what was stored before is kept)")
+    if "readonly" in text or "read-only" in text or code == 8:
+        return UnsitError(f"the store {target} cannot be written (read-only file or "
+                          "folder)")
+    if "malformed" in text or code == 11:
+        return UnsitError(f"the store {target} is damaged ({error}); keep "
+                          "a copy, then 'sqlite3 FILE .recover' or sync into a new --db")
+    return UnsitError(f"cannot use {target} as the unsit store: {error}")
 
 
 class Store:

@@ -13,6 +13,7 @@ later); :func:`sync_serial` opens a serial port (found on USB when not given) an
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -25,7 +26,8 @@ from unsit.client import DeviceClient, DeviceInfo, ReadResult
 from unsit.errors import UnsitError
 from unsit.logrecords import clock_link, decode_many, hello_link
 from unsit.ports import find_device_port
-from unsit.store import IDLE, MINUTE, ClockLink, Store, StoredRecord, open_store
+from unsit.store import (
+    IDLE, MINUTE, ClockLink, Store, StoredRecord, default_path, open_store)
 from unsit.transport import LinkLost, SerialTransport, Transport, TransportError
 
 #: ``progress(done, total)``: records fetched so far and the number expected.
@@ -335,9 +337,12 @@ async def sync_resuming(
     ``waiting(error)`` once. ``unreachable`` are the errors of ``open_link`` that mean "not
     there (yet)": raised at once before any loss, retried after one.
     """
+    target = None if db == ":memory:" else Path(db or default_path()).expanduser()
+    fresh = target is not None and not target.exists()
     store = open_store(db)
     earlier: SyncReport | None = None
     lost_at: float | None = None
+    kept = False
     try:
         while True:
             try:
@@ -349,8 +354,11 @@ async def sync_resuming(
                 continue
             try:
                 async with link:
-                    return await sync_device(link, store, progress=progress, earlier=earlier,
-                                             **options)  # type: ignore[arg-type]
+                    report = await sync_device(link, store, progress=progress,
+                                               earlier=earlier,
+                                               **options)  # type: ignore[arg-type]
+                    kept = True
+                    return report
             except TransportError as error:
                 if lost_at is None and not isinstance(error, LinkLost):
                     raise
@@ -364,7 +372,17 @@ async def sync_resuming(
                     raise
                 await asyncio.sleep(pause_s)
     finally:
+        try:
+            empty = not kept and store.conn.execute(
+                "SELECT 1 FROM records LIMIT 1").fetchone() is None
+        except sqlite3.Error:
+            empty = False
         store.close()
+        if fresh and empty and target is not None:
+            # A first sync that failed leaves no store behind: the next one starts clean and
+            # the review commands do not find an empty store.
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{target}{suffix}").unlink(missing_ok=True)
 
 
 async def sync_serial(
