@@ -72,6 +72,10 @@ class KeyRing:
             self._save()
         return self._host_id
 
+    def known_host_id(self) -> bytes | None:
+        """This computer's id if it has one (never creates it)."""
+        return self._host_id or None
+
     def devices(self) -> list[PairedDevice]:
         return sorted(self._devices.values(), key=lambda d: d.name)
 

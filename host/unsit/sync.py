@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from unsit_firmware.logic import protocol
+from unsit_firmware.logic import events, protocol
 from unsit_firmware.logic import records as records_format
 
 from unsit.client import DeviceClient, DeviceInfo, ReadResult
@@ -68,6 +68,11 @@ class SyncReport:
     retries: int = 0
     notes: list[str] = field(default_factory=list)
     new_log: bool = False           # the clip serves a log this store had not seen of it
+    # Pairing keys stored or removed on the clip since the last sync, from its log: (what,
+    # host id hex or "" for every key, how or keys left); what is "paired" or "forgotten".
+    key_changes: list[tuple[str, str, int]] = field(default_factory=list)
+    # Settings changed on the clip since the last sync, from its log: (setting id, value).
+    setting_changes: list[tuple[int, int]] = field(default_factory=list)
 
 
 def local_utc_offset_min(now: float | None = None) -> int:
@@ -317,6 +322,33 @@ def _summarise(store: Store, report: SyncReport) -> None:
     report.unplaceable = unplaced.never
     report.unplaceable_why = dict(unplaced.unplaceable)
     report.estimated = store.estimated_count(device, lo, hi)
+    report.key_changes, report.setting_changes = _changes(store, device, lo, hi)
+
+
+def _changes(store: Store, device: str, lo: int, hi: int
+             ) -> tuple[list[tuple[str, str, int]], list[tuple[int, int]]]:
+    """Key and setting changes among the events stored in ``[lo, hi)``, in log order."""
+    rows = store.conn.execute(
+        "SELECT seq, kind, fields FROM records WHERE device_id = ? AND seq >= ? AND seq < ?"
+        " AND kind IN (?, ?, ?, ?, ?) ORDER BY seq",
+        (device, lo, hi, events.PAIRED, events.FORGOTTEN, events.HOST_ID_HIGH,
+         events.HOST_ID_LOW, events.SETTING_CHANGED)).fetchall()
+    keys: list[tuple[str, str, int]] = []
+    settings: list[tuple[int, int]] = []
+    by_seq = {int(seq): (int(kind), [int(v) for v in str(fields).split(",") if v])
+              for seq, kind, fields in rows}
+    for seq, (kind, values) in sorted(by_seq.items()):
+        if kind == events.SETTING_CHANGED and len(values) >= 2:
+            value = values[1] - 0x10000 if values[1] & 0x8000 else values[1]
+            settings.append((values[0], value))
+        elif kind in (events.PAIRED, events.FORGOTTEN) and len(values) >= 2:
+            host = "" if kind == events.FORGOTTEN and values[0] == 0 else f"{values[0]:04x}"
+            high, low = by_seq.get(seq + 1), by_seq.get(seq + 2)
+            if host and high and low and high[0] == events.HOST_ID_HIGH \
+                    and low[0] == events.HOST_ID_LOW:
+                host = "".join(f"{v:04x}" for v in (*high[1][:2], *low[1][:2]))
+            keys.append(("paired" if kind == events.PAIRED else "forgotten", host, values[1]))
+    return keys, settings
 
 
 async def sync_resuming(
