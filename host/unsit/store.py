@@ -34,6 +34,7 @@ after an acknowledgement sent after that commit) still holds the rest.
 from __future__ import annotations
 
 import heapq
+import shutil
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -50,6 +51,7 @@ from unsit.private_files import create_private
 
 APP_NAME = "unsit"
 DB_NAME = "unsit.db"
+BUSY_TIMEOUT_S = 10.0   # how long a store locked by another program is waited for
 
 # Each migration is applied once, in order, inside one transaction with its version row.
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
@@ -297,7 +299,7 @@ def open_store(path: Path | str | None = None) -> Store:
         except OSError as error:
             raise UnsitError(f"cannot create the store {target}: {error}") from None
     try:
-        conn = sqlite3.connect(str(target), isolation_level=None, timeout=10)
+        conn = sqlite3.connect(str(target), isolation_level=None, timeout=BUSY_TIMEOUT_S)
         if target != ":memory:":
             _refuse_foreign(conn, target)
         conn.execute("PRAGMA foreign_keys = ON")
@@ -327,6 +329,15 @@ def _refuse_foreign(conn: sqlite3.Connection, target: Path | str) -> None:
                          "tables): nothing was written to it; choose another --db", 2)
 
 
+def _nearly_full(target: Path | str) -> bool:
+    """Whether the disk holding ``target`` has less than 1 MiB left (a write error there is
+    a full disk, whatever errno SQLite saw)."""
+    try:
+        return shutil.disk_usage(Path(target).expanduser().parent).free < 1 << 20
+    except OSError:
+        return False
+
+
 def store_error(target: Path | str, error: sqlite3.Error) -> UnsitError:
     """The one-line message for a store that cannot be used, by what went wrong."""
     text = str(error).lower()
@@ -334,7 +345,7 @@ def store_error(target: Path | str, error: sqlite3.Error) -> UnsitError:
     if "locked" in text or "busy" in text or code in (5, 6):
         return UnsitError(f"the store {target} is in use by another program (another "
                           "'unsit sync'?): try again when it has finished")
-    if "full" in text or code == 13:
+    if "full" in text or code == 13 or ("disk i/o" in text and _nearly_full(target)):
         return UnsitError(f"the disk holding the store {target} is full: free some space "
                           "and try again (what was stored before is kept)")
     if "readonly" in text or "read-only" in text or code == 8:
@@ -371,7 +382,8 @@ class Store:
         try:
             yield self.conn
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite already rolled back after e.g. SQLITE_FULL
+                self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
 
