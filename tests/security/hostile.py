@@ -8,6 +8,7 @@ what is under test is the host, which must not believe what it is told.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 
 from unsit_firmware.logic import events, protocol, records
@@ -35,7 +36,7 @@ class HostileClip(Transport):
 
     def __init__(self, count: int = 9, read_script: ReadScript | None = None,
                  next_seq: int | None = None, first_seq: int = 1, log_id: str = LOG_ID,
-                 version: int = protocol.VERSION) -> None:
+                 version: int = 2) -> None:
         self.count = count
         self.first_seq = first_seq
         self.next_seq = count + 1 if next_seq is None else next_seq
@@ -60,11 +61,12 @@ class HostileClip(Transport):
     async def request(self, message: bytes, timeout: float) -> bytes:
         cmd, tag, body = protocol.unpack_request(message)
         if cmd == protocol.HELLO:
-            info = protocol.pack_info(
-                self.version, (0, 2, 0), DEVICE_ID, self.first_seq, self.next_seq, self.acked,
-                0, T0 + 86400, 60, 3600, 1, 3900, 0, protocol.MAX_READ, self.log_id)
-            if self.version < 2:
-                info = info[:protocol.INFO_V1_SIZE]
+            # INFO as docs/protocol.md lays it out; version 2 appends log_id[4].
+            info = struct.pack("<BBBB4sIIIIIhIHHBBB", self.version, 0, 2, 0,
+                               bytes.fromhex(DEVICE_ID), self.first_seq, self.next_seq,
+                               self.acked, 0, T0 + 86400, 60, 3600, 1, 3900, 0x02, 16, 32)
+            if self.version >= 2:
+                info += bytes.fromhex(self.log_id)
             return protocol.pack_response(cmd, tag, protocol.OK, info)
         if cmd == protocol.SET_TIME:
             return protocol.pack_response(cmd, tag, protocol.OK, protocol.pack_set_time(T0))
