@@ -75,7 +75,7 @@ def test_a_locked_store_says_so(tmp_path: Path, clip: Clip,
     db = tmp_path / "unsit.db"
     assert cli.main(["sync", "--port", clip.path, "--db", str(db)]) == 0  # type: ignore[attr-defined]
     capsys.readouterr()
-    monkeypatch.setattr(store, "BUSY_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_S", 0.2, raising=False)
     holder = sqlite3.connect(db, isolation_level=None)
     try:
         holder.execute("BEGIN EXCLUSIVE")   # another program writing the store
