@@ -215,3 +215,30 @@ def test_two_traces_served_as_the_same_clip_keep_both_days(tmp_path: Path) -> No
     assert "2026-03-02" in summary.stdout and "2026-03-03" in summary.stdout
     assert not first["new_log"] and second["new_log"]       # and the user was told
     assert first["log_id"] != second["log_id"]
+
+
+def test_settings_changed_behind_the_wearers_back_are_reported(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Whoever holds a key (or the cable) can change the clip's settings: the next sync of the
+    wearer's own computer says so, loudly."""
+    from unsit.commands.sync import print_report
+    from unsit.transport import SerialTransport
+
+    db = tmp_path / "unsit.db"
+    clip, path = served(tmp_path, "clip", minutes=5, start=1_790_000_000)
+    try:
+        asyncio.run(sync_serial(path, db))
+
+        async def meddle() -> None:
+            async with SerialTransport(path) as link:
+                client = DeviceClient(link)
+                await client.handshake()
+                await client.set_setting(1, 120)   # remind after 2 h instead of 1
+
+        asyncio.run(meddle())
+        report = asyncio.run(sync_serial(path, db))
+    finally:
+        clip.stop()
+    assert report.setting_changes == [(1, 120)]
+    print_report(report)
+    assert "ATTENTION: setting" in capsys.readouterr().out
