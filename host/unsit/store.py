@@ -521,6 +521,8 @@ class Store:
                          " VALUES (?, ?, ?, ?)", (device_id, log_id, base, now))
             if base:
                 self.set_cursor(device_id, base, now)
+                # the new log counts its drops from 0
+                conn.execute("UPDATE devices SET dropped = 0 WHERE device_id = ?", (device_id,))
         return base
 
     # -- records ----------------------------------------------------------------------------
