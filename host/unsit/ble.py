@@ -206,8 +206,8 @@ class RecordLink:
         return await next_message(self._records, timeout, self.description)
 
 
-WINDOW_HINT = ("switch the clip off and on, or hold its button for 3 s, then pair within a "
-               "minute; or pair over USB with --port")
+WINDOW_HINT = ("hold its button for 3 s, then pair within a minute (a clip paired with no "
+               "computer yet also opens it when switched on); or pair over USB with --port")
 
 
 def _refused(error: secure_session.SessionError) -> AccessRefused:
