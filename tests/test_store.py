@@ -65,6 +65,7 @@ def test_new_store_has_the_tables_the_review_commands_read(store: Store) -> None
 
 def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "unsit.db"
+    path.parent.mkdir()  # a folder that is not there is refused, not made (tests/security)
     with open_store(path) as first:
         first.upsert_device(DEV)
         first.set_cursor(DEV, 42)
@@ -241,3 +242,12 @@ def test_sync_bookkeeping(store: Store) -> None:
     assert store.conn.execute("SELECT name, firmware FROM devices").fetchone() == (
         "unsit-2c3d", "0.2.0")
     assert store.devices() == [DEV]
+
+
+def test_logs_of_one_device_get_bases_that_keep_them_apart(store: Store) -> None:
+    assert store.add_log(DEV, "aaaaaaaa", adopt=True) == 0      # the first log: seq as is
+    store.store_batch(DEV, [minute(seq, T0 + 60 * seq) for seq in range(1, 31)], next_seq=31)
+    assert store.log_base(DEV, "aaaaaaaa") == 0 and store.latest_log(DEV) == "aaaaaaaa"
+    base = store.add_log(DEV, "bbbbbbbb", adopt=True)           # a second log is never adopted
+    assert base == 31 and store.cursor(DEV) == 31 and store.latest_log(DEV) == "bbbbbbbb"
+    assert store.log_base(DEV, "cccccccc") is None

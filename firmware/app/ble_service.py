@@ -12,8 +12,9 @@ The BLE controller is on only when the board wants it (``board.radio``, docs/pow
 for it for the window's length.
 
 The wearer's pairing gesture (docs/ble.md) opens the window: ``at_boot(reset_cause)`` opens
-it for ``BOOT_WINDOW_MS`` when the clip was switched on (the app calls it once per boot),
-and on boards with a button (``board.button``: a ``machine.Pin`` input, 0 while pressed)
+it for ``BOOT_WINDOW_MS`` when the clip was switched on and holds no key yet (the app calls it
+once per boot; once a computer is paired only the button opens it, so nobody nearby can pair
+in a window the wearer did not ask for), and on boards with a button (``board.button``: a ``machine.Pin`` input, 0 while pressed)
 holding it for ``LONG_PRESS_MS`` opens it for ``WINDOW_MS``. The button's IRQ (MicroPython
 ``Pin.irq``, falling edge) only sets a flag; the level is then polled every
 ``_BUTTON_POLL_MS`` only while the button is down. ``forget_host``/``forget_all`` remove keys;
@@ -22,7 +23,9 @@ pairing over USB arrives as the protocol's PAIR command (``pair_over_usb``).
 Every key change is written to the activity log at once (flushed: pairing is rare and the
 trail must survive a reset), so the wearer can see who paired and when: ``events.PAIRED``
 (a: host id prefix, b: ``PAIRED_USB``/``PAIRED_BLE``) when a key is stored, and
-``events.FORGOTTEN`` (a: host id prefix, or 0 for all, b: keys left) when keys are removed.
+``events.FORGOTTEN`` (a: host id prefix, or 0 for all, b: keys left) when keys are removed,
+each followed by ``HOST_ID_HIGH``/``HOST_ID_LOW`` with the whole host id. A new key and a
+factory reset are also felt (``patterns.KEY_CHANGED``), whatever link asked for them.
 A session whose key was removed does not outlive it: after answering the FORGET that
 removed its own key the clip ends the connection itself (``_CLOSE_AFTER_MS`` later, so the
 answer is on air first), and a FORGET or FORGET_ALL over USB ends a BLE session of a removed
@@ -86,9 +89,13 @@ class _LoggedKeys:
     def key_for(self, host_id):
         return self._service.keys.key_for(host_id)
 
+    def entries(self):
+        return self._service.keys.entries()
+
     def add(self, host_id, key):
         self._service.keys.add(host_id, key)
-        self._service.log_key_change(events.PAIRED, host_prefix(host_id), self._how)
+        self._service.log_key_change(events.PAIRED, host_id, self._how)
+        self._service.device.feel(patterns.KEY_CHANGED)
 
 
 class BleService:
@@ -117,22 +124,29 @@ class BleService:
         Returns whether the window was opened. Call once per boot, not when the BLE task is
         restarted after a fault.
         """
-        if not opens_at_boot(reset_cause):
+        if not opens_at_boot(reset_cause) or len(self.keys):
             return False
         self.open_pairing_window(BOOT_WINDOW_MS)
         return True
 
-    def log_key_change(self, kind, a, b):
-        """Write a PAIRED or FORGOTTEN event and flush it: the audit trail survives a reset."""
+    def log_key_change(self, kind, host_id, b):
+        """Write a PAIRED or FORGOTTEN event about ``host_id`` (None: every key) with the
+        whole id after it, and flush: the audit trail survives a reset."""
         log = self.device.log
-        log.append_event(kind, a, b)
+        if host_id is None:
+            log.append_event(kind, 0, b)
+        else:
+            log.append_event(kind, host_prefix(host_id), b)
+            log.append_event(events.HOST_ID_HIGH, host_prefix(host_id), host_prefix(host_id[2:]))
+            log.append_event(events.HOST_ID_LOW, host_prefix(host_id[4:]),
+                             host_prefix(host_id[6:]))
         log.flush()
 
     def forget_host(self, host_id):
         """Drop one host's key (protocol FORGET); True if the clip held it."""
         if not self.keys.forget(host_id):
             return False
-        self.log_key_change(events.FORGOTTEN, host_prefix(host_id), len(self.keys))
+        self.log_key_change(events.FORGOTTEN, host_id, len(self.keys))
         self._end_revoked_session()
         return True
 
@@ -140,8 +154,9 @@ class BleService:
         """Factory reset of the pairings: drop every host's key; returns how many there were."""
         removed = self.keys.forget()
         if removed:
-            self.log_key_change(events.FORGOTTEN, 0, len(self.keys))
+            self.log_key_change(events.FORGOTTEN, None, len(self.keys))
             self._end_revoked_session()
+        self.device.feel(patterns.KEY_CHANGED)  # felt even when there was nothing to drop
         return removed
 
     def _revoked(self):

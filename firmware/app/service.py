@@ -262,7 +262,7 @@ class Service:
             protocol.VERSION, getattr(device, "firmware_version", FIRMWARE_VERSION),
             board.device_id, log.first_seq, log.stored_seq, log.acked, log.dropped,
             device.clock.time(), device.settings.get("utc_offset_min"), log.uptime_s(),
-            log.boot, board.battery_mv(), flags)
+            log.boot, board.battery_mv(), flags, protocol.MAX_READ, log.log_id)
         return protocol.pack_response(protocol.HELLO, tag, protocol.OK, info)
 
     def _read(self, tag, body):

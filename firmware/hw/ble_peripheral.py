@@ -18,7 +18,8 @@ only from an authenticated host: ``await receive(timeout_ms)`` returns the next 
 
 The IRQ handler only records what happened and sets a ``ThreadSafeFlag``; the ``run()`` task
 does the work. Every wait has a limit: a host must authenticate within ``HANDSHAKE_MS`` and
-is dropped after ``IDLE_MS`` without a record; a notification the stack cannot take
+is dropped after ``IDLE_MS`` without a record (the handshake limit runs from the connection,
+whatever arrives meanwhile: a host that trickles bytes cannot hold the only link); a notification the stack cannot take
 (``OSError(ENOMEM)``: its buffers are full) is retried until ``NOTIFY_STALL_MS``. When a
 connection ends, its session, buffers and queued messages are dropped and advertising resumes.
 
@@ -98,6 +99,7 @@ class BlePeripheral:
         self._rx = None
         self._tx = None
         self._fast_until = None
+        self._auth_by = 0     # ticks_ms by which the connected host must have authenticated
         self.stats_notify_retries = 0
 
     @property
@@ -193,7 +195,14 @@ class BlePeripheral:
     async def run(self):
         """The peripheral's task: connections, incoming records, timeouts. Never returns."""
         while True:
-            limit = self._idle_ms if self.authenticated else self._handshake_ms
+            limit = self._handshake_ms
+            if self.authenticated:
+                limit = self._idle_ms
+            elif self._conn is not None:
+                limit = time.ticks_diff(self._auth_by, time.ticks_ms())
+                if limit <= 0:
+                    self.disconnect()  # no authentication in time since it connected
+                    continue
             try:
                 await asyncio.wait_for_ms(self._flag.wait(), limit)
             except asyncio.TimeoutError:
@@ -209,6 +218,7 @@ class BlePeripheral:
             if self._irq_connect is not None:
                 self._conn = self._irq_connect
                 self._irq_connect = None
+                self._auth_by = time.ticks_add(time.ticks_ms(), self._handshake_ms)
                 self._session.reset()
                 self._assembler.clear()
             if self._irq_rx:

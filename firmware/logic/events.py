@@ -38,6 +38,11 @@ SETTING_WAS = const(15)
 SENSOR_FAULT = const(22)    # a: cause (see SENSOR_*), b: 0
 SENSOR_OK = const(23)       # a: the cause that ended, b: minutes it lasted (at most 65535)
 STORAGE_FULL = const(24)    # the log or the state could not be written; a, b: 0
+# The whole 8-byte host id of the key a PAIRED or FORGOTTEN just before was about, bytes
+# 0-3 then 4-7, each as a = bytes 0-1, b = bytes 2-3 read big-endian. A prefix alone could be
+# chosen by an attacker to look like the wearer's own computer.
+HOST_ID_HIGH = const(18)    # a, b: host id bytes 0-1, 2-3
+HOST_ID_LOW = const(19)     # a, b: host id bytes 4-5, 6-7
 
 RESET_POWER_ON = const(1)
 RESET_HARD = const(2)
@@ -78,4 +83,6 @@ NAMES = {
     SENSOR_FAULT: "sensor_fault",
     SENSOR_OK: "sensor_ok",
     STORAGE_FULL: "storage_full",
+    HOST_ID_HIGH: "host_id_high",
+    HOST_ID_LOW: "host_id_low",
 }

@@ -8,6 +8,9 @@ Layout in ``dir_path``:
 - ``state0`` / ``state1``: ``gen, boot, acked, dropped, dropped_below, crc32``
   (``<IIIIII``; a 20-byte state without ``dropped_below`` is still read). Written
   alternately; the valid one with the higher ``gen`` wins, so a torn write loses nothing.
+- ``logid``: the log's identity, 4 random bytes and their crc32, made when the log is made
+  (or first opened by a firmware that keeps one). The host tells a new log (an erased or
+  reinstalled clip) from the one it synced before by it (docs/sync.md).
 
 Writes are batched: records wait in a RAM buffer of ``batch`` records and are appended to the
 newest segment by ``flush()`` (or when the buffer is full), one ``write`` per segment touched.
@@ -90,6 +93,22 @@ def _ensure_dir(path):
         os.mkdir(path)
 
 
+def _log_identity(directory):
+    """The 4-byte identity of the log in ``directory``, made (random) if it has none."""
+    path = _join(directory, "logid")
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+        if len(data) == 8 and crc32(data[:4]) & 0xFFFFFFFF == struct.unpack("<I", data[4:])[0]:
+            return bytes(data[:4])
+    except OSError:
+        pass
+    ident = os.urandom(4)
+    with open(path, "wb") as f:
+        f.write(ident + struct.pack("<I", crc32(ident) & 0xFFFFFFFF))
+    return ident
+
+
 class FlashLog:
     """Append-only log of records in ``dir_path`` within ``budget_bytes``.
 
@@ -123,6 +142,7 @@ class FlashLog:
         self.dropped = 0
         self.full = False       # the last flush found the file system full, nothing to drop
         self._dropped_below = 0
+        self.log_id = _log_identity(self._dir)
         self._load_state()
         self.boot += 1
         self._segments = self._list_segments()

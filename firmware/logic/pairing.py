@@ -152,6 +152,10 @@ class KeyStore:
                 return entry[1]
         return None
 
+    def entries(self):
+        """``[(host_id, key)]`` of every paired host (at most ``MAX_HOSTS``)."""
+        return list(self._entries)
+
     def add(self, host_id, key):
         """Store (or replace) a host's key; the oldest host is dropped beyond ``MAX_HOSTS``."""
         host_id = bytes(host_id)

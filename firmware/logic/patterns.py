@@ -23,6 +23,7 @@ REMINDER_3 = const(3)
 REMINDER_4 = const(4)
 SNOOZE_ACK = const(5)   # one short tick: the double tap was understood
 PAIRING_OPEN = const(6)  # three quick ticks: the pairing window is open
+KEY_CHANGED = const(7)   # long-short-long, firm: a computer was paired, or every key went
 
 _REMINDERS = const(4)
 
@@ -34,9 +35,10 @@ _TABLE = (
     ((300, 200, 100), (300, 200, 100), (300, 200, 100), (600, 0, 100)),
     ((60, 0, 60),),
     ((60, 100, 70), (60, 100, 70), (60, 0, 70)),
+    ((500, 150, 100), (120, 150, 100), (500, 0, 100)),
 )
 
-COUNT = const(7)
+COUNT = const(8)
 
 
 def for_reminder(played):

@@ -70,16 +70,19 @@ ERROR_NAMES = {
 RECORD_SIZE = const(16)
 MAX_READ = const(32)        # records per READ response
 EARLIEST_UTC = const(1577836800)    # 2020-01-01: a SET_TIME before this is refused
+LATEST_UTC = 4102444800             # 2100-01-01: and one from then on (u32 times end in 2106)
 OFFSET_MIN = const(-720)
 OFFSET_MAX = const(840)
 
-INFO_FORMAT = "<BBBB4sIIIIIhIHHBBB"
-INFO_SIZE = const(41)
+INFO_FORMAT = "<BBBB4sIIIIIhIHHBBB4s"
+INFO_SIZE = const(45)
+INFO_V1_SIZE = const(41)      # a version 1 device's INFO: no log_id
 INFO_FIELDS = (
     "protocol", "fw_major", "fw_minor", "fw_patch", "device_id", "first_seq", "next_seq",
     "acked", "dropped", "clock", "utc_offset_min", "uptime_s", "boot", "battery_mv",
-    "flags", "record_size", "max_read",
+    "flags", "record_size", "max_read", "log_id",
 )
+LOG_ID_SIZE = const(4)        # random, made when the log is made (logic/flashlog.py)
 INFO_CHARGING = const(0x01)   # flags bits
 INFO_CLOCK_SET = const(0x02)
 
@@ -175,13 +178,19 @@ def unpack_hello_request(body):
 
 
 def pack_info(protocol, firmware, device_id, first_seq, next_seq, acked, dropped, clock,
-              utc_offset_min, uptime_s, boot, battery_mv, flags, max_read=MAX_READ):
+              utc_offset_min, uptime_s, boot, battery_mv, flags, max_read=MAX_READ,
+              log_id=b"\0\0\0\0"):
     """The HELLO response body. ``firmware`` is (major, minor, patch); ``device_id`` is 8 hex
-    characters (or 4 bytes); ``clock`` is UTC seconds or None; ``battery_mv`` int or None."""
+    characters (or 4 bytes); ``clock`` is UTC seconds or None; ``battery_mv`` int or None;
+    ``log_id`` the log's identity (4 bytes or 8 hex characters)."""
     if isinstance(device_id, str):
         device_id = bytes.fromhex(device_id)
     if len(device_id) != 4:
         raise ValueError("device id must be 4 bytes")
+    if isinstance(log_id, str):
+        log_id = bytes.fromhex(log_id)
+    if len(log_id) != LOG_ID_SIZE:
+        raise ValueError("log id must be 4 bytes")
     if clock is None:
         clock = 0
     else:
@@ -190,18 +199,25 @@ def pack_info(protocol, firmware, device_id, first_seq, next_seq, acked, dropped
     return struct.pack(
         INFO_FORMAT, protocol, firmware[0], firmware[1], firmware[2], device_id,
         first_seq, next_seq, acked, dropped & 0xFFFFFFFF, clock, utc_offset_min,
-        uptime_s & 0xFFFFFFFF, boot & 0xFFFF, battery_mv or 0, flags, RECORD_SIZE, max_read)
+        uptime_s & 0xFFFFFFFF, boot & 0xFFFF, battery_mv or 0, flags, RECORD_SIZE, max_read,
+        log_id)
 
 
 def unpack_info(body):
-    """The HELLO response as a dict (keys INFO_FIELDS); device_id as 8 hex characters,
-    ``clock`` and ``battery_mv`` None when unknown."""
-    _at_least(body, INFO_SIZE)
-    values = struct.unpack_from(INFO_FORMAT, body, 0)
+    """The HELLO response as a dict (keys INFO_FIELDS); device_id and log_id as 8 hex
+    characters, ``clock`` and ``battery_mv`` None when unknown. A version 1 device's shorter
+    INFO decodes with ``log_id`` None (its log has no identity: the host refuses to sync it)."""
+    _at_least(body, INFO_V1_SIZE)
+    if len(body) < INFO_SIZE:
+        values = struct.unpack_from(INFO_FORMAT[:-2], body, 0) + (None,)
+    else:
+        values = struct.unpack_from(INFO_FORMAT, body, 0)
     info = {}
     for i in range(len(INFO_FIELDS)):
         info[INFO_FIELDS[i]] = values[i]
     info["device_id"] = "".join("%02x" % b for b in values[4])
+    if values[17] is not None:
+        info["log_id"] = "".join("%02x" % b for b in values[17])
     if not info["flags"] & INFO_CLOCK_SET:
         info["clock"] = None
     if info["battery_mv"] == 0:
@@ -219,12 +235,19 @@ def set_time_request(tag, utc, utc_offset_min):
 
 
 def unpack_set_time_request(body):
-    """``(utc, utc_offset_min)``; BAD_TIME if before 2020 or the offset is impossible."""
+    """``(utc, utc_offset_min)``; BAD_TIME if before 2020, from 2100 on, or the offset is
+    impossible."""
     _need(body, 6)
     utc, offset = struct.unpack("<Ih", body)
-    if utc < EARLIEST_UTC or offset < OFFSET_MIN or offset > OFFSET_MAX:
+    if not time_acceptable(utc, offset):
         raise ProtocolError(BAD_TIME)
     return utc, offset
+
+
+def time_acceptable(utc, utc_offset_min):
+    """Whether SET_TIME may set this clock: both ends check it."""
+    return (EARLIEST_UTC <= utc < LATEST_UTC
+            and OFFSET_MIN <= utc_offset_min <= OFFSET_MAX)
 
 
 def pack_set_time(previous):

@@ -2,7 +2,7 @@
 
 Records (the unit this layer exchanges; the link below carries them length-prefixed):
 
-    HELLO      0x01 host_id[8] host_nonce[16]                       host -> device
+    HELLO      0x01 who[8] host_nonce[16]                           host -> device
     CHALLENGE  0x02 device_id[4] device_nonce[16]                   device -> host
     AUTH       0x03 HMAC(K, "unsit/auth/host" host_id hn dn)[32]    host -> device
     WELCOME    0x04 HMAC(K, "unsit/auth/device" host_id hn dn)[32]  device -> host
@@ -11,7 +11,10 @@ Records (the unit this layer exchanges; the link below carries them length-prefi
     DATA       0x10 seq u32 LE | AES-128-CTR(frame) | tag[16]       both ways, after WELCOME
     ERROR      0x7F code u8                                          device -> host, then hang up
 
-K is the pairing key. Per session, ``master = HMAC(K, "unsit/session" hn dn)`` and for each
+K is the pairing key. ``who = HMAC(K, "unsit/who" hn)[:8]`` names the host for this session
+only: the device finds the key it matches among its few keys, and a listener learns no
+identifier that links one session to the next (the host id is never sent after pairing).
+Per session, ``master = HMAC(K, "unsit/session" hn dn)`` and for each
 direction an AES key ``HMAC(master, "enc h2d")[:16]`` and a MAC key ``HMAC(master, "mac h2d")``
 ("d2h" the other way). The DATA tag is ``HMAC(mac_key, 0x10 seq ciphertext)[:16]``
 (encrypt-then-MAC); ``seq`` starts at 0 and must arrive exactly in order, so a replayed,
@@ -45,6 +48,7 @@ WINDOW_CLOSED = const(3)   # pairing over BLE while no pairing window is open
 BAD_RECORD = const(4)      # a DATA record failed its integrity check
 OUT_OF_ORDER = const(5)    # a DATA record replayed, dropped or reordered
 UNEXPECTED = const(6)      # a record not valid in this state (e.g. data before auth)
+ALREADY_PAIRED = const(7)  # pairing over BLE for a host id that already has a key
 
 ERROR_TEXT = {
     NOT_PAIRED: "this computer is not paired with the device",
@@ -53,6 +57,8 @@ ERROR_TEXT = {
     BAD_RECORD: "a damaged or forged record was rejected",
     OUT_OF_ORDER: "a replayed or out-of-order record was rejected",
     UNEXPECTED: "unexpected record",
+    ALREADY_PAIRED: "pairing refused: the device already has a key for this computer "
+                    "(forget it first, or pair over USB)",
 }
 
 NONCE_SIZE = const(16)
@@ -125,7 +131,8 @@ class Channel:
 class DeviceSession:
     """The device's side of one connection: answers handshake records, opens and seals frames.
 
-    ``keystore`` is a :class:`logic.pairing.KeyStore`, ``window`` a ``PairingWindow``,
+    ``keystore`` is a :class:`logic.pairing.KeyStore` (``key_for``, ``add``, ``entries``),
+    ``window`` a ``PairingWindow``,
     ``aes_ecb`` the block cipher factory, ``urandom(n)`` a source of random bytes.
     """
 
@@ -183,11 +190,15 @@ class DeviceSession:
         if self._state == _OPEN and kind == DATA:
             return None, self._channel.open(record)
         if self._state == _IDLE and kind == HELLO and len(record) == 1 + HOST_ID_SIZE + NONCE_SIZE:
-            self._host_id = bytes(record[1:1 + HOST_ID_SIZE])
-            self._key = self._keys.key_for(self._host_id)
-            if self._key is None:
-                raise SessionError(NOT_PAIRED)
+            who = bytes(record[1:1 + HOST_ID_SIZE])
             self._host_nonce = bytes(record[1 + HOST_ID_SIZE:])
+            for host_id, key in self._keys.entries():
+                if equal(session_name(key, self._host_nonce), who):
+                    self._host_id = host_id
+                    self._key = key
+                    break
+            else:
+                raise SessionError(NOT_PAIRED)
             self._device_nonce = self._urandom(NONCE_SIZE)
             self._state = _CHALLENGED
             return bytes((CHALLENGE,)) + self._device_id + self._device_nonce, None
@@ -206,6 +217,10 @@ class DeviceSession:
             if not via_usb and not self._window.is_open(now_ms):
                 raise SessionError(WINDOW_CLOSED)
             host_id = bytes(record[1:1 + HOST_ID_SIZE])
+            if not via_usb and self._keys.key_for(host_id) is not None:
+                # Over the air a second PAIR for a known host would replace the wearer's
+                # own key (the id is the host's choice): only the cable may do that.
+                raise SessionError(ALREADY_PAIRED)
             mine = KeyAgreement(self._urandom(32))
             try:
                 key = mine.shared_key(bytes(record[1 + HOST_ID_SIZE:]), host_id)
@@ -229,9 +244,10 @@ class HostSession:
         self.channel = None
         self.device_id = None
 
-    def hello(self):
+    def hello(self, key):
+        """The HELLO record, naming this host for this session only with its ``key``."""
         self._host_nonce = self._urandom(NONCE_SIZE)
-        return bytes((HELLO,)) + self.host_id + self._host_nonce
+        return bytes((HELLO,)) + session_name(key, self._host_nonce) + self._host_nonce
 
     def answer(self, challenge, key):
         """The AUTH record for a CHALLENGE (``SessionError`` if the device sent an ERROR)."""
@@ -268,6 +284,11 @@ class HostSession:
             return self._agreement.shared_key(bytes(record[5:]), self.host_id)
         except ValueError:
             raise SessionError(UNEXPECTED)
+
+
+def session_name(key, host_nonce):
+    """The host's name in one session's HELLO: unlinkable without the key."""
+    return hmac_sha256(key, b"unsit/who", host_nonce)[:HOST_ID_SIZE]
 
 
 def check_error(record):

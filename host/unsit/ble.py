@@ -206,8 +206,8 @@ class RecordLink:
         return await next_message(self._records, timeout, self.description)
 
 
-WINDOW_HINT = ("switch the clip off and on, or hold its button for 3 s, then pair within a "
-               "minute; or pair over USB with --port")
+WINDOW_HINT = ("hold its button for 3 s, then pair within a minute (a clip paired with no "
+               "computer yet also opens it when switched on); or pair over USB with --port")
 
 
 def _refused(error: secure_session.SessionError) -> AccessRefused:
@@ -224,8 +224,11 @@ class BleTransport(Transport):
 
     max_message = 1024
 
-    def __init__(self, address: str, paired: PairedDevice, host_id: bytes) -> None:
+    def __init__(self, address: str, paired: PairedDevice, host_id: bytes,
+                 keyring: KeyRing | None = None) -> None:
         self.paired = paired
+        self._address = address
+        self._keyring = keyring
         self.description = f"{paired.name} (BLE)"
         self._link = RecordLink(address, self.description)
         self._session = secure_session.HostSession(host_id, aes_ecb, secrets.token_bytes)
@@ -242,16 +245,25 @@ class BleTransport(Transport):
     async def open(self) -> None:
         await self._link.connect()
         try:
-            await self._link.send(self._session.hello())
+            await self._link.send(self._session.hello(self.paired.key))
             challenge = await self._link.receive(HANDSHAKE_S)
             await self._link.send(self._session.answer(challenge, self.paired.key))
             self._session.welcome(await self._link.receive(HANDSHAKE_S))
+            if self._session.device_id != self.paired.device_id:
+                raise secure_session.SessionError(
+                    secure_session.BAD_AUTH, "another device answered in the clip's place")
         except secure_session.SessionError as error:
             await self._link.close()
             raise _refused(error) from None
         except BaseException:
             await self._link.close()
             raise
+        paired = self.paired
+        if self._keyring is not None and self._address != paired.address:
+            # Only a device that proved it holds the key may move the clip's address: an
+            # unauthenticated answer from elsewhere is never remembered.
+            self._keyring.add(PairedDevice(paired.device_id, paired.name, paired.key,
+                                           self._address))
 
     async def close(self) -> None:
         await self._link.close()
@@ -291,9 +303,7 @@ async def connect(name_or_id: str | None, keyring: KeyRing,
     """
     chosen = keyring.choose(name_or_id)
     found = await find(chosen.name, timeout)
-    if found.address != chosen.address:
-        keyring.add(PairedDevice(chosen.device_id, chosen.name, chosen.key, found.address))
-    return BleTransport(found.address, chosen, keyring.host_id)
+    return BleTransport(found.address, chosen, keyring.host_id, keyring)
 
 
 async def sync_ble(name_or_id: str | None, db: Path | str | None,
@@ -372,12 +382,12 @@ async def sync_auto(name_or_id: str | None, db: Path | str | None,
 
 
 async def forget_ble(device: PairedDevice, keyring: KeyRing,
-                     timeout: float = SCAN_S) -> tuple[bool, int]:
+                     timeout: float = SCAN_S) -> tuple[bool | None, int]:
     """Tell ``device`` over an authenticated session to drop this computer's key.
 
     Returns ``(held, remaining)``: whether the clip still held the key, and how many hosts'
-    keys it keeps. A clip that no longer knows this computer answers the session with
-    NOT_PAIRED or BAD_AUTH, reported as ``(False, -1)``. :class:`BluetoothUnavailable` or
+    keys it keeps. A refusal before authentication (NOT_PAIRED, BAD_AUTH) proves nothing,
+    since anything can send it: reported as ``(None, -1)``, not as a key that is gone. :class:`BluetoothUnavailable` or
     :class:`DeviceNotFound` when it cannot be reached. The key ring is not changed.
     """
     from unsit.client import Command, DeviceClient
@@ -391,7 +401,7 @@ async def forget_ble(device: PairedDevice, keyring: KeyRing,
                 Command.FORGET, lambda tag: protocol.forget_request(tag, host_id))
     except AccessRefused as error:
         if error.code in (secure_session.NOT_PAIRED, secure_session.BAD_AUTH):
-            return False, -1
+            return None, -1
         raise
     return protocol.unpack_forget(body)
 

@@ -123,9 +123,12 @@ def _run(args: argparse.Namespace) -> int:
         print(f"unsit {args.command}: error: {error}", file=sys.stderr)
         return error.exit_code
     except sqlite3.DatabaseError as error:
-        # Found mid-query: pages of the store's file are damaged (the check at open passed).
-        print(f"unsit {args.command}: error: the store is damaged ({error}); keep a copy of "
-              "the file, then 'sqlite3 FILE .recover' or sync into a new --db", file=sys.stderr)
+        # Found mid-query: damaged pages, a lock held by another program or a full disk
+        # (store_error tells which).
+        from unsit.store import default_path, store_error
+
+        where = getattr(args, "db", None) or default_path()
+        print(f"unsit {args.command}: error: {store_error(where, error)}", file=sys.stderr)
         return 1
     except ModuleNotFoundError as error:
         extra = _EXTRA_FOR.get((error.name or "").partition(".")[0])

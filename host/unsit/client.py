@@ -90,6 +90,7 @@ class DeviceInfo:
     charging: bool
     max_read: int
     raw: Mapping[str, Any]
+    log_id: str | None = None   # the log's identity (8 hex); None from a version 1 device
 
     @property
     def name(self) -> str:
@@ -105,6 +106,7 @@ class DeviceInfo:
             dropped=info["dropped"], clock=info["clock"], utc_offset_min=info["utc_offset_min"],
             uptime_s=info["uptime_s"], boot=info["boot"], battery_mv=info["battery_mv"],
             charging=info["charging"], max_read=info["max_read"], raw=dict(info),
+            log_id=info["log_id"],
         )
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import platformdirs
 
 from unsit.errors import UnsitError
+from unsit.private_files import read_private, write_private
 
 HOST_ID_SIZE = 8
 
@@ -48,10 +49,10 @@ class KeyRing:
 
     def _load(self) -> None:
         try:
-            data = json.loads(self.path.read_text())
+            data = json.loads(read_private(self.path).decode())
         except FileNotFoundError:
             return
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError) as error:  # UnicodeDecodeError is a ValueError
             raise UnsitError(f"cannot read the key file {self.path}: {error}") from None
         try:
             self._host_id = bytes.fromhex(data["host_id"])
@@ -70,6 +71,10 @@ class KeyRing:
             self._host_id = secrets.token_bytes(HOST_ID_SIZE)
             self._save()
         return self._host_id
+
+    def known_host_id(self) -> bytes | None:
+        """This computer's id if it has one (never creates it)."""
+        return self._host_id or None
 
     def devices(self) -> list[PairedDevice]:
         return sorted(self._devices.values(), key=lambda d: d.name)
@@ -114,15 +119,11 @@ class KeyRing:
         return removed
 
     def _save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         entries = []
         for device in self.devices():
             entry = asdict(device)
             entry["key"] = device.key.hex()
             entries.append(entry)
         text = json.dumps({"host_id": self._host_id.hex(), "devices": entries}, indent=2)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(text + "\n")
-        os.replace(tmp, self.path)
+        write_private(self.path, (text + "\n").encode())

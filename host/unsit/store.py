@@ -18,6 +18,10 @@ One file in the user's data directory (``--db PATH`` overrides). Tables:
   :meth:`Store._place_estimates` and docs/sync.md). A row here marks the record's row in
   ``records``, ``minutes``, ``events`` or ``idle`` (same ``device_id, seq``) as estimated.
 - ``sync_cursors``: the next sequence number to ask each device for.
+- ``logs``: each log a device has served, by its identity (HELLO's ``log_id``), and the
+  ``base`` added to that log's sequence numbers to give the store's ``seq``. A device's first
+  log has base 0; a new log (the clip was erased or reinstalled) starts after everything
+  stored of the device, so the old log's records stay and the new one is stored beside them.
 - ``schema_migrations``: which schema versions have been applied.
 
 Every insert is insert-or-ignore on ``(device_id, seq)``, so syncing twice never counts twice;
@@ -30,6 +34,7 @@ after an acknowledgement sent after that commit) still holds the rest.
 from __future__ import annotations
 
 import heapq
+import shutil
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -42,9 +47,11 @@ from unsit_firmware.logic import events
 from unsit_firmware.logic import records as records_format
 
 from unsit.errors import UnsitError
+from unsit.private_files import create_private
 
 APP_NAME = "unsit"
 DB_NAME = "unsit.db"
+BUSY_TIMEOUT_S = 10.0   # how long a store locked by another program is waited for
 
 # Each migration is applied once, in order, inside one transaction with its version row.
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
@@ -132,6 +139,19 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         );
         CREATE INDEX records_boot_events ON records(device_id, seq) WHERE kind = 4;
         CREATE INDEX records_unplaced_seq ON records(device_id, seq) WHERE t_utc IS NULL;
+        """,
+    ),
+    (
+        3,
+        "log identities: a new log of a known device is stored beside the old one",
+        """
+        CREATE TABLE logs (
+            device_id TEXT NOT NULL REFERENCES devices(device_id),
+            log_id TEXT NOT NULL,
+            base INTEGER NOT NULL,
+            first_seen_utc INTEGER NOT NULL,
+            PRIMARY KEY (device_id, log_id)
+        );
         """,
     ),
 )
@@ -258,17 +278,30 @@ def default_path() -> Path:
 def open_store(path: Path | str | None = None) -> Store:
     """Open (creating and migrating as needed) the store at ``path``, or the default one.
 
-    ``":memory:"`` gives a private in-memory store (tests).
+    ``":memory:"`` gives a private in-memory store (tests). A new file is created mode 0600;
+    a symbolic link, a missing folder other than the default one, and a database of another
+    program are refused (``UnsitError``), so nothing but an unsit store is ever written.
     """
     target = default_path() if path is None else path
     if target != ":memory:":
         target = Path(target).expanduser()
+        if path is None:
+            try:
+                target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            except OSError as error:
+                raise UnsitError(f"cannot create the folder for the store {target}: "
+                                 f"{error}") from None
+        elif not target.parent.is_dir():
+            raise UnsitError(f"the folder {target.parent} does not exist: create it, or "
+                             "choose another --db", 2)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            create_private(target)
         except OSError as error:
-            raise UnsitError(f"cannot create the folder for the store {target}: {error}") from None
+            raise UnsitError(f"cannot create the store {target}: {error}") from None
     try:
-        conn = sqlite3.connect(str(target), isolation_level=None, timeout=10)
+        conn = sqlite3.connect(str(target), isolation_level=None, timeout=BUSY_TIMEOUT_S)
+        if target != ":memory:":
+            _refuse_foreign(conn, target)
         conn.execute("PRAGMA foreign_keys = ON")
         if target != ":memory:":
             conn.execute("PRAGMA journal_mode = WAL")
@@ -276,14 +309,52 @@ def open_store(path: Path | str | None = None) -> Store:
             # killed process; FULL makes each acknowledged batch durable before the ack.
             conn.execute("PRAGMA synchronous = FULL")
     except sqlite3.DatabaseError as error:
-        raise UnsitError(f"cannot use {target} as the unsit store: {error}") from None
+        raise store_error(target, error) from None
     store = Store(conn)
     try:
         store.migrate()
     except sqlite3.DatabaseError as error:
         conn.close()
-        raise UnsitError(f"cannot use {target} as the unsit store: {error}") from None
+        raise store_error(target, error) from None
     return store
+
+
+def _refuse_foreign(conn: sqlite3.Connection, target: Path | str) -> None:
+    """``UnsitError`` when the file holds tables but not unsit's: another program's data."""
+    tables = {row[0] for row in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if tables and "schema_migrations" not in tables:
+        conn.close()
+        raise UnsitError(f"{target} is not an unsit store (it holds another program's "
+                         "tables): nothing was written to it; choose another --db", 2)
+
+
+def _nearly_full(target: Path | str) -> bool:
+    """Whether the disk holding ``target`` has less than 1 MiB left (a write error there is
+    a full disk, whatever errno SQLite saw)."""
+    try:
+        return shutil.disk_usage(Path(target).expanduser().parent).free < 1 << 20
+    except OSError:
+        return False
+
+
+def store_error(target: Path | str, error: sqlite3.Error) -> UnsitError:
+    """The one-line message for a store that cannot be used, by what went wrong."""
+    text = str(error).lower()
+    code = getattr(error, "sqlite_errorcode", None)
+    if "locked" in text or "busy" in text or code in (5, 6):
+        return UnsitError(f"the store {target} is in use by another program (another "
+                          "'unsit sync'?): try again when it has finished")
+    if "full" in text or code == 13 or ("disk i/o" in text and _nearly_full(target)):
+        return UnsitError(f"the disk holding the store {target} is full: free some space "
+                          "and try again (what was stored before is kept)")
+    if "readonly" in text or "read-only" in text or code == 8:
+        return UnsitError(f"the store {target} cannot be written (read-only file or "
+                          "folder)")
+    if "malformed" in text or code == 11:
+        return UnsitError(f"the store {target} is damaged ({error}); keep "
+                          "a copy, then 'sqlite3 FILE .recover' or sync into a new --db")
+    return UnsitError(f"cannot use {target} as the unsit store: {error}")
 
 
 class Store:
@@ -311,7 +382,8 @@ class Store:
         try:
             yield self.conn
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite already rolled back after e.g. SQLITE_FULL
+                self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
 
@@ -411,6 +483,47 @@ class Store:
                 " WHERE device_id = ?",
                 (now, dropped_total, device_id),
             )
+
+    # -- logs -------------------------------------------------------------------------------
+
+    def log_base(self, device_id: str, log_id: str) -> int | None:
+        """What to add to the sequence numbers of log ``log_id`` of ``device_id`` to give the
+        store's (None: a log not seen before)."""
+        row = self.conn.execute("SELECT base FROM logs WHERE device_id = ? AND log_id = ?",
+                                (device_id, log_id)).fetchone()
+        return None if row is None else int(row[0])
+
+    def latest_log(self, device_id: str) -> str | None:
+        """The identity of the newest log of ``device_id`` stored here."""
+        row = self.conn.execute("SELECT log_id FROM logs WHERE device_id = ?"
+                                " ORDER BY base DESC, rowid DESC LIMIT 1", (device_id,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def add_log(self, device_id: str, log_id: str, adopt: bool, now_utc: int | None = None
+                ) -> int:
+        """Record a log not seen before; returns its base.
+
+        ``adopt``: it is the log whose records this store already holds without an identity
+        (synced by an older unsit), which keeps base 0. Otherwise the log starts after
+        everything stored of the device (its first record, sequence number 1, lands one past
+        the end, so no record of it ever follows an old one directly).
+        """
+        now = int(time.time()) if now_utc is None else now_utc
+        with self.transaction() as conn:
+            end = conn.execute(
+                "SELECT MAX(COALESCE((SELECT MAX(seq) + 1 FROM records WHERE device_id = ?), 0),"
+                " COALESCE((SELECT next_seq FROM sync_cursors WHERE device_id = ?), 0))",
+                (device_id, device_id)).fetchone()[0]
+            known = conn.execute("SELECT 1 FROM logs WHERE device_id = ?",
+                                 (device_id,)).fetchone()
+            base = 0 if (adopt and known is None) or not end else int(end)
+            conn.execute("INSERT INTO logs(device_id, log_id, base, first_seen_utc)"
+                         " VALUES (?, ?, ?, ?)", (device_id, log_id, base, now))
+            if base:
+                self.set_cursor(device_id, base, now)
+                # the new log counts its drops from 0
+                conn.execute("UPDATE devices SET dropped = 0 WHERE device_id = ?", (device_id,))
+        return base
 
     # -- records ----------------------------------------------------------------------------
 
@@ -670,6 +783,9 @@ class Store:
         if following is None:
             return _AWAITING, None, None
         seq, kind, boot, t_device, clock_set, t_utc, fields = following
+        if self.conn.execute("SELECT 1 FROM logs WHERE device_id = ? AND base >= ? AND base < ?",
+                             (device_id, run.last_seq, seq)).fetchone():
+            return LINK_MISSING, None, seq   # another log follows: nothing links the two
         if kind != BOOT:
             # A record of another boot (its BOOT event is missing), or of this boot after
             # the clock was set (its CLOCK_LINK is missing): only a hello in this same boot

@@ -13,19 +13,21 @@ later); :func:`sync_serial` opens a serial port (found on USB when not given) an
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from unsit_firmware.logic import events as event_kinds
-from unsit_firmware.logic import protocol
+from unsit_firmware.logic import events, protocol
+from unsit_firmware.logic import records as records_format
 
-from unsit.client import DeviceClient, DeviceInfo
+from unsit.client import DeviceClient, DeviceInfo, ReadResult
 from unsit.errors import UnsitError
 from unsit.logrecords import clock_link, decode_many, hello_link
 from unsit.ports import find_device_port
-from unsit.store import IDLE, MINUTE, ClockLink, Store, open_store
+from unsit.store import (
+    IDLE, MINUTE, ClockLink, Store, StoredRecord, default_path, open_store)
 from unsit.transport import LinkLost, SerialTransport, Transport, TransportError
 
 #: ``progress(done, total)``: records fetched so far and the number expected.
@@ -70,6 +72,13 @@ class SyncReport:
     # faults the clip logged among the new records (``fault_episodes``)
     faults: list[FaultEpisode] = field(default_factory=list)
 
+    new_log: bool = False           # the clip serves a log this store had not seen of it
+    # Pairing keys stored or removed on the clip since the last sync, from its log: (what,
+    # host id hex or "" for every key, how or keys left); what is "paired" or "forgotten".
+    key_changes: list[tuple[str, str, int]] = field(default_factory=list)
+    # Settings changed on the clip since the last sync, from its log: (setting id, value).
+    setting_changes: list[tuple[int, int]] = field(default_factory=list)
+
 
 @dataclass
 class FaultEpisode:
@@ -88,13 +97,13 @@ def fault_episodes(rows: list[tuple[int | None, int, int, int]]) -> list[FaultEp
     out: list[FaultEpisode] = []
     open_sensor: FaultEpisode | None = None
     for t_utc, kind, a, b in rows:
-        if kind == event_kinds.SENSOR_FAULT:
+        if kind == events.SENSOR_FAULT:
             open_sensor = FaultEpisode(kind, a, t_utc, None)
             out.append(open_sensor)
-        elif kind == event_kinds.SENSOR_OK and open_sensor is not None and open_sensor.cause == a:
+        elif kind == events.SENSOR_OK and open_sensor is not None and open_sensor.cause == a:
             open_sensor.minutes = b
             open_sensor = None
-        elif kind == event_kinds.STORAGE_FULL:
+        elif kind == events.STORAGE_FULL:
             out.append(FaultEpisode(kind, 0, t_utc, None))
     return out
 
@@ -128,40 +137,53 @@ async def sync_device(
     started = time.monotonic()
     client = DeviceClient(transport, timeout=timeout, retries=retries)
     info = await client.handshake(within_s=handshake_s)
-    if info.protocol < 1:
-        raise UnsitError(f"the device speaks protocol version {info.protocol}, "
-                         "which this unsit does not support")
+    check_info(info)
     device = info.device_id
     store.upsert_device(device, name=info.name, firmware=info.firmware, protocol=info.protocol)
 
     now = int(clock())
     offset = local_utc_offset_min(now) if utc_offset_min is None else utc_offset_min
+    if not protocol.time_acceptable(now, offset):
+        raise UnsitError(f"this computer's clock ({now} s, UTC offset {offset} min) is not a "
+                         "plausible time: set it right, then sync")
     clock_before = await client.set_time(now, offset)
     info = await client.hello()  # the clock is set now: it links this boot's uptime to UTC
+    check_info(info)
+    if info.device_id != device:
+        raise UnsitError("another device answered during the sync: sync again")
     report = SyncReport(device=info, clock_before=clock_before, clock_set_to=now)
 
+    base, new_log = _log_base(store, info)
+    if new_log:
+        report.new_log = True
+        report.notes.append(
+            f"a new log was found on the clip (log {info.log_id}): it was erased, reinstalled "
+            "or replaced; the records of the old log stay in the store and the new one is "
+            "stored beside them")
     known_dropped, report.previous_sync_utc = store.conn.execute(
         "SELECT dropped, last_sync_utc FROM devices WHERE device_id = ?", (device,)).fetchone()
+    if new_log:
+        known_dropped = 0
     report.dropped_new = max(0, info.dropped - known_dropped)
 
-    cursor = store.cursor(device)
-    if cursor > info.next_seq:
+    cursor = store.cursor(device) - base
+    if cursor > info.next_seq or cursor < 0:
         raise UnsitError(
-            f"device {device} has records only up to {info.next_seq - 1} but this store "
-            f"already holds up to {cursor - 1}: its log was erased or this is another log; "
-            "sync it into a new store (--db PATH)"
-        )
-    report.from_seq = cursor
+            f"device {device} has records only up to {info.next_seq - 1} of log "
+            f"{info.log_id} but this store already holds up to {cursor - 1} of it: the clip "
+            "rewrote a log it said was the same; refused (nothing was stored)")
+    report.from_seq = cursor + base
     if earlier is not None and earlier.device.device_id == device:
-        report.from_seq = min(cursor, earlier.from_seq)
+        report.from_seq = min(cursor + base, earlier.from_seq)
         report.clock_before = earlier.clock_before
         report.previous_sync_utc = earlier.previous_sync_utc
+        report.new_log = report.new_log or earlier.new_log
         for name in ("fetched", "new", "missing", "corrupt", "retries", "bytes_in"):
             setattr(report, name, getattr(earlier, name))
         report.notes = [*earlier.notes, "the link was lost and the sync resumed"]
         started -= earlier.seconds
     try:
-        await _fetch(client, store, report, info, cursor, batch, progress)
+        await _fetch(client, store, report, info, cursor, base, batch, progress)
     except TransportError as error:
         _finish(store, report, client, transport, started)
         error.partial = report  # type: ignore[attr-defined]
@@ -170,45 +192,135 @@ async def sync_device(
     return report
 
 
+#: More records than any clip's flash holds (1 MiB keeps 65,536): a HELLO claiming a longer
+#: log is not believed.
+MAX_LOG_RECORDS = 1 << 24
+
+
+def check_info(info: DeviceInfo) -> None:
+    """Refuse a device that cannot be synced safely: an old protocol without log identities,
+    or a log range that cannot be true."""
+    if info.protocol < 2 or info.log_id is None:
+        raise UnsitError(
+            f"the clip {info.device_id} runs firmware {info.firmware} (protocol "
+            f"{info.protocol}), too old to be synced safely: update the firmware "
+            "(unsit device install) and sync again")
+    if info.max_read < 1 or info.next_seq < info.first_seq \
+            or info.next_seq - info.first_seq > MAX_LOG_RECORDS or info.first_seq < 0:
+        raise UnsitError(
+            f"the clip {info.device_id} describes an impossible log (records "
+            f"{info.first_seq} to {info.next_seq}): it may be faulty; nothing was stored")
+
+
+def _log_base(store: Store, info: DeviceInfo) -> tuple[int, bool]:
+    """The store's base for the device's current log, and whether the log is new to a device
+    the store knew."""
+    device, log_id = info.device_id, str(info.log_id)
+    base = store.log_base(device, log_id)
+    latest = store.latest_log(device)
+    if base is not None:
+        if latest != log_id:
+            raise UnsitError(
+                f"the clip {device} serves its log {log_id}, which this store synced before "
+                f"a newer one ({latest}): a clip never goes back to an old log; refused")
+        return base, False
+    cursor = store.cursor(device)
+    # A store synced by an older unsit holds the log without its identity: the first log
+    # seen takes it over when it can be the same one.
+    adopt = latest is None and cursor <= info.next_seq
+    return store.add_log(device, log_id, adopt), latest is not None or not adopt
+
+
 async def _fetch(client: DeviceClient, store: Store, report: SyncReport, info: DeviceInfo,
-                 cursor: int, batch: int, progress: Progress | None) -> None:
-    """Read from ``cursor`` to the end of the device's log, storing and acknowledging."""
+                 cursor: int, base: int, batch: int, progress: Progress | None) -> None:
+    """Read from ``cursor`` to the end of the device's log as HELLO gave it, storing and
+    acknowledging.
+
+    Every answer is checked against what was asked and what HELLO said: records outside the
+    answer's ``[start, next)`` or with a sequence number below the cursor are refused, the
+    cursor only moves forward and never past HELLO's ``next_seq``, and the number of READs
+    is bounded by the records HELLO announced. ``base`` maps the log's sequence numbers to
+    the store's.
+    """
     device = info.device_id
+    end = info.next_seq
     links: list[ClockLink] = []
     first_link = hello_link(info.raw)
     if first_link is not None:
-        links.append(first_link)
-    total = report.fetched + max(0, info.next_seq - max(cursor, info.first_seq))
+        links.append(_shift_link(first_link, base))
+    span = max(0, end - max(cursor, info.first_seq))
+    total = report.fetched + span
+    reads_left = -(-span // max(1, min(batch, info.max_read))) + READ_SLACK
     batches = 0
     acked_to = info.acked
-    while True:
+    while cursor < end:
+        if reads_left <= 0:
+            raise UnsitError(f"the clip answered {batches} reads without reaching the end of "
+                             f"its log ({end}): it may be faulty; what arrived is stored")
+        reads_left -= 1
         result = await client.read(cursor, batch)
+        _check_read(result, cursor, end, batch)
         if cursor and result.start > cursor:
             report.missing += result.start - cursor
         decoded, corrupt = decode_many(result.records)
+        stop = min(result.next_seq, end)
+        # Records this sync's HELLO did not announce (logged since) wait for the next sync.
+        decoded = [record for record in decoded if record.seq < stop]
         # Slots the device skipped (a record corrupt on its flash) and ones that failed here.
-        report.corrupt += corrupt + max(0, result.next_seq - result.start - result.count)
+        report.corrupt += corrupt + max(0, stop - result.start - len(decoded))
         report.fetched += len(decoded)
-        links.extend(link for link in map(clock_link, decoded) if link is not None)
-        if result.next_seq < cursor or (result.next_seq == cursor and result.count):
-            raise UnsitError(f"the device answered a read from {cursor} with records that "
-                             f"do not advance (next {result.next_seq}): it may be faulty")
-        done = result.next_seq == cursor
-        stored = store.store_batch(device, decoded, next_seq=result.next_seq, links=links)
+        links.extend(_shift_link(link, base)
+                     for link in map(clock_link, decoded) if link is not None)
+        stored = store.store_batch(device, [_shift(record, base) for record in decoded],
+                                   next_seq=stop + base, links=links)
         links = []
         report.new += stored.new
-        cursor = result.next_seq
+        cursor = stop
         batches += 1
         if progress is not None:
             progress(report.fetched, max(total, report.fetched))
-        if done:
-            break
         if batches % ACK_EVERY == 0 and cursor - 1 > acked_to:
             acked_to = await client.ack(cursor - 1)
+    if links:
+        store.store_batch(device, [], next_seq=cursor + base, links=links)
     if cursor - 1 > acked_to:
         acked_to = await client.ack(cursor - 1)
     report.acked = acked_to
     store.note_sync(device, info.dropped)
+
+
+#: READs allowed beyond one per full batch of what HELLO announced (records logged since,
+#: a segment dropped meanwhile).
+READ_SLACK = 4
+
+
+def _check_read(result: ReadResult, cursor: int, end: int, batch: int) -> None:
+    """Refuse a READ answer that is not one to the READ sent (``UnsitError``)."""
+    problem = None
+    if result.count > batch:
+        problem = f"{result.count} records where at most {batch} were asked for"
+    elif not cursor <= result.start <= end:
+        problem = f"records from {result.start} where {cursor} to {end} were asked for"
+    elif result.next_seq < result.start + result.count or result.next_seq <= cursor:
+        problem = f"a continuation ({result.next_seq}) that does not move forward"
+    else:
+        seqs = [int.from_bytes(result.records[i:i + 4], "little")
+                for i in range(0, len(result.records), records_format.SIZE)]
+        if any(not result.start <= seq < result.next_seq for seq in seqs) \
+                or any(b <= a for a, b in zip(seqs, seqs[1:], strict=False)):
+            problem = (f"records numbered outside {result.start} to {result.next_seq} "
+                       "or out of order")
+    if problem is not None:
+        raise UnsitError(f"the clip answered a read from {cursor} with {problem}: it may be "
+                         "faulty or not an unsit clip; what arrived before is stored")
+
+
+def _shift(record: StoredRecord, base: int) -> StoredRecord:
+    return record if not base else replace(record, seq=record.seq + base)
+
+
+def _shift_link(link: ClockLink, base: int) -> ClockLink:
+    return link if not base else replace(link, link_seq=link.link_seq + base)
 
 
 def _finish(store: Store, report: SyncReport, client: DeviceClient, transport: Transport,
@@ -232,7 +344,7 @@ def _summarise(store: Store, report: SyncReport) -> None:
         (device, lo, hi)).fetchone()[0]
     report.clock_events = conn.execute(
         "SELECT COUNT(*) FROM events WHERE device_id = ? AND seq >= ? AND seq < ?"
-        " AND kind IN (?, ?)", (device, lo, hi, event_kinds.TIME_SET, event_kinds.CLOCK_LINK)).fetchone()[0]
+        " AND kind IN (?, ?)", (device, lo, hi, events.TIME_SET, events.CLOCK_LINK)).fetchone()[0]
     report.idle_minutes = conn.execute(
         "SELECT COALESCE(SUM(minutes), 0) FROM idle WHERE device_id = ? AND seq >= ? AND seq < ?",
         (device, lo, hi)).fetchone()[0]
@@ -252,7 +364,34 @@ def _summarise(store: Store, report: SyncReport) -> None:
     report.faults = fault_episodes(conn.execute(
         "SELECT t_utc, kind, a, b FROM events WHERE device_id = ? AND seq >= ? AND seq < ?"
         " AND kind IN (?, ?, ?) ORDER BY seq",
-        (device, lo, hi, event_kinds.SENSOR_FAULT, event_kinds.SENSOR_OK, event_kinds.STORAGE_FULL)).fetchall())
+        (device, lo, hi, events.SENSOR_FAULT, events.SENSOR_OK, events.STORAGE_FULL)).fetchall())
+    report.key_changes, report.setting_changes = _changes(store, device, lo, hi)
+
+
+def _changes(store: Store, device: str, lo: int, hi: int
+             ) -> tuple[list[tuple[str, str, int]], list[tuple[int, int]]]:
+    """Key and setting changes among the events stored in ``[lo, hi)``, in log order."""
+    rows = store.conn.execute(
+        "SELECT seq, kind, fields FROM records WHERE device_id = ? AND seq >= ? AND seq < ?"
+        " AND kind IN (?, ?, ?, ?, ?) ORDER BY seq",
+        (device, lo, hi, events.PAIRED, events.FORGOTTEN, events.HOST_ID_HIGH,
+         events.HOST_ID_LOW, events.SETTING_CHANGED)).fetchall()
+    keys: list[tuple[str, str, int]] = []
+    settings: list[tuple[int, int]] = []
+    by_seq = {int(seq): (int(kind), [int(v) for v in str(fields).split(",") if v])
+              for seq, kind, fields in rows}
+    for seq, (kind, values) in sorted(by_seq.items()):
+        if kind == events.SETTING_CHANGED and len(values) >= 2:
+            value = values[1] - 0x10000 if values[1] & 0x8000 else values[1]
+            settings.append((values[0], value))
+        elif kind in (events.PAIRED, events.FORGOTTEN) and len(values) >= 2:
+            host = "" if kind == events.FORGOTTEN and values[0] == 0 else f"{values[0]:04x}"
+            high, low = by_seq.get(seq + 1), by_seq.get(seq + 2)
+            if host and high and low and high[0] == events.HOST_ID_HIGH \
+                    and low[0] == events.HOST_ID_LOW:
+                host = "".join(f"{v:04x}" for v in (*high[1][:2], *low[1][:2]))
+            keys.append(("paired" if kind == events.PAIRED else "forgotten", host, values[1]))
+    return keys, settings
 
 
 async def sync_resuming(
@@ -273,9 +412,12 @@ async def sync_resuming(
     ``waiting(error)`` once. ``unreachable`` are the errors of ``open_link`` that mean "not
     there (yet)": raised at once before any loss, retried after one.
     """
+    target = None if db == ":memory:" else Path(db or default_path()).expanduser()
+    fresh = target is not None and not target.exists()
     store = open_store(db)
     earlier: SyncReport | None = None
     lost_at: float | None = None
+    kept = False
     try:
         while True:
             try:
@@ -287,8 +429,11 @@ async def sync_resuming(
                 continue
             try:
                 async with link:
-                    return await sync_device(link, store, progress=progress, earlier=earlier,
-                                             **options)  # type: ignore[arg-type]
+                    report = await sync_device(link, store, progress=progress,
+                                               earlier=earlier,
+                                               **options)  # type: ignore[arg-type]
+                    kept = True
+                    return report
             except TransportError as error:
                 if lost_at is None and not isinstance(error, LinkLost):
                     raise
@@ -302,7 +447,17 @@ async def sync_resuming(
                     raise
                 await asyncio.sleep(pause_s)
     finally:
+        try:
+            empty = not kept and store.conn.execute(
+                "SELECT 1 FROM records LIMIT 1").fetchone() is None
+        except sqlite3.Error:
+            empty = False
         store.close()
+        if fresh and empty and target is not None:
+            # A first sync that failed leaves no store behind: the next one starts clean and
+            # the review commands do not find an empty store.
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{target}{suffix}").unlink(missing_ok=True)
 
 
 async def sync_serial(

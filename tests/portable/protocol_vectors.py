@@ -29,7 +29,7 @@ def build(protocol, call):
             i["protocol"], (i["fw_major"], i["fw_minor"], i["fw_patch"]), i["device_id"],
             i["first_seq"], i["next_seq"], i["acked"], i["dropped"], i["clock"],
             i["utc_offset_min"], i["uptime_s"], i["boot"], i["battery_mv"],
-            i["flags"] & ~P.INFO_CLOCK_SET, i["max_read"]))
+            i["flags"] & ~P.INFO_CLOCK_SET, i["max_read"], i["log_id"]))
     if name == "set_time_request":
         return P.set_time_request(call[1], call[2], call[3])
     if name == "set_time":
@@ -102,7 +102,7 @@ def check_frames(frame, protocol, records, vectors):
         if built is not None:
             assert bytes(built) == payload, vector["name"]
         name = call[0]
-        if name == "info":
+        if name in ("info", "info_v1"):
             cmd, tag, status, body = protocol.unpack_response(payload)
             info = protocol.unpack_info(body)
             for key in call[2]:

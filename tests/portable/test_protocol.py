@@ -10,7 +10,7 @@ def test_known_answer_vectors():
     vectors = protocol_vectors.load()
     assert vectors["protocol_version"] == protocol.VERSION
     assert protocol_vectors.check_records(records, vectors) == 6
-    assert protocol_vectors.check_frames(frame, protocol, records, vectors) == 23
+    assert protocol_vectors.check_frames(frame, protocol, records, vectors) == 24
 
 
 def test_request_envelope():
@@ -63,8 +63,8 @@ def test_hello_version_zero_and_bad_times_are_refused():
 
 
 def test_responses_round_trip():
-    info = protocol.pack_info(1, (2, 3, 4), "deadbeef", 10, 20, 9, 7, None, -300, 99, 3, None,
-                              protocol.INFO_CHARGING)
+    info = protocol.pack_info(2, (2, 3, 4), "deadbeef", 10, 20, 9, 7, None, -300, 99, 3, None,
+                              protocol.INFO_CHARGING, 32, "c0ffee01")
     cmd, tag, status, body = protocol.unpack_response(
         protocol.pack_response(protocol.HELLO, 200, protocol.OK, info))
     assert (cmd, tag, status) == (protocol.HELLO, 200, protocol.OK)
@@ -74,8 +74,10 @@ def test_responses_round_trip():
     assert got["clock"] is None and got["battery_mv"] is None and got["charging"]
     assert got["utc_offset_min"] == -300
     assert protocol.unpack_info(body + b"future fields")["boot"] == 3
+    assert got["log_id"] == "c0ffee01"
+    assert protocol.unpack_info(body[:protocol.INFO_V1_SIZE])["log_id"] is None  # version 1
     with raises(ProtocolError):
-        protocol.unpack_info(body[:-1])
+        protocol.unpack_info(body[:protocol.INFO_V1_SIZE - 1])
     pairs = [(1, 60), (9, -720), (6, 1439)]
     assert [tuple(p) for p in protocol.unpack_settings(protocol.pack_settings(pairs))] == pairs
     assert tuple(protocol.unpack_setting(protocol.pack_setting(9, -5))) == (9, -5)

@@ -112,7 +112,7 @@ def pair_and_open(device, host):
     reply, _ = device.on_record(host.pair_request(), 10)
     key = host.paired(reply)
     device.reset()
-    challenge, _ = device.on_record(host.hello(), 20)
+    challenge, _ = device.on_record(host.hello(key), 20)
     welcome, _ = device.on_record(host.answer(challenge, key), 20)
     host.welcome(welcome)
     return key
@@ -146,7 +146,7 @@ SESSION_KAT = "484f9bc2977c31c8"
 
 def test_unpaired_host_gets_one_error():
     device, host, _, _ = make_pair("_ks_c.bin", window_open=False)
-    reply, frame = device.on_record(host.hello(), 0)
+    reply, frame = device.on_record(host.hello(bytes(32)), 0)
     assert reply == bytes((ss.ERROR, ss.NOT_PAIRED)) and frame is None
     assert device.closed
     with raises(ss.SessionError) as refused:
@@ -158,7 +158,7 @@ def test_wrong_key_is_refused():
     device, host, _, _ = make_pair("_ks_d.bin")
     key = pair_and_open(device, host)
     device.reset()
-    challenge, _ = device.on_record(host.hello(), 0)
+    challenge, _ = device.on_record(host.hello(key), 0)
     wrong = bytes(b ^ 1 for b in key)
     reply, _ = device.on_record(host.answer(challenge, wrong), 0)
     assert reply == bytes((ss.ERROR, ss.BAD_AUTH)) and device.closed
@@ -186,7 +186,7 @@ def test_a_recorded_session_cannot_be_replayed():
     device, host, _, _ = make_pair("_ks_f.bin")
     key = pair_and_open(device, host)
     device.reset()
-    hello = host.hello()
+    hello = host.hello(key)
     challenge, _ = device.on_record(hello, 0)
     auth = host.answer(challenge, key)
     device.reset()  # a later connection: the attacker replays hello and auth

@@ -76,7 +76,11 @@ async def _over_ble(device: PairedDevice, keyring: KeyRing, scan_s: float | None
               "factory reset removes it.")
         return
     keyring.forget(device.device_id)
-    if held:
+    if held is None:
+        print(f"Forgot {device.name} (id {device.device_id}) on this computer. The clip "
+              "refused this computer's key before proving who it is, so whether it still "
+              "holds it is unknown; 'unsit forget --port PATH' over USB removes it for sure.")
+    elif held:
         print(f"Forgot {device.name} (id {device.device_id}): the clip dropped this "
               f"computer's key (it keeps {remaining} other computer(s)' keys) and so did "
               "this computer.")

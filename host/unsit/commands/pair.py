@@ -1,7 +1,7 @@
 """``unsit pair [NAME]``: pair this computer with a clip over Bluetooth LE.
 
-The wearer first opens the pairing window on the clip: switching it on opens it for two
-minutes, and on a clip with a button (M5StickC Plus2: button A) holding the button for 3 s
+The wearer first opens the pairing window on the clip: switching on a clip that holds no key
+yet opens it for two minutes, and on a clip with a button (M5StickC Plus2: button A) holding the button for 3 s
 opens it for one minute (docs/ble.md, "The pairing gesture"). The clip and this computer then
 agree on a secret key, which is kept in this computer's key file (``unsit.keys``). Without
 NAME the one clip advertising nearby is used. With ``--port`` the pairing goes over the USB
@@ -39,8 +39,9 @@ async def run_async(args: argparse.Namespace) -> int:
         print("Pairing over USB...")
         device = await pair_usb(None if args.port == "auto" else args.port, keyring)
     else:
-        print("Pairing... (the clip's pairing window must be open: it is for 2 minutes after "
-              "the clip is switched on, or 1 minute after holding its button for 3 s)")
+        print("Pairing... (the clip's pairing window must be open: it is for 1 minute after "
+              "holding its button for 3 s, or for 2 minutes after switching on a clip that "
+              "is paired with no computer yet)")
         device = await ble.pair(args.name, keyring, args.time or ble.SCAN_S)
     print(f"Paired with {device.name} (id {device.device_id}). Key saved in {keyring.path}.")
     return 0

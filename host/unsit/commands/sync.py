@@ -18,9 +18,12 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TextIO
 
 from unsit_firmware.logic import events
+from unsit_firmware.logic.settings import entry_by_id
 
 from unsit import console
 from unsit.durations import human_duration
+from unsit.errors import UnsitError
+from unsit.keys import KeyRing
 from unsit.store import UNPLACEABLE_WHY, default_path
 
 if TYPE_CHECKING:
@@ -132,6 +135,10 @@ def report_json(report: SyncReport) -> dict[str, Any]:
         "battery_mv": device.battery_mv, "retries": report.retries, "notes": report.notes,
         "faults": [{"kind": events.NAMES.get(f.kind, str(f.kind)), "cause": f.cause,
                     "start_utc": f.start_utc, "minutes": f.minutes} for f in report.faults],
+        "log_id": device.log_id, "new_log": report.new_log,
+        "key_changes": [{"what": what, "host_id": host or None, "b": b}
+                        for what, host, b in report.key_changes],
+        "setting_changes": [{"id": i, "value": v} for i, v in report.setting_changes],
     }
 
 
@@ -157,6 +164,34 @@ def fault_line(fault: FaultEpisode) -> str:
     return f"The clip's accelerometer {why} from {when(fault.start_utc)} {span}."
 
 
+
+def setting_name(setting_id: int) -> str:
+    try:
+        return str(entry_by_id(setting_id)[1])
+    except KeyError:
+        return f"setting {setting_id}"
+
+
+def print_changes(report: SyncReport, mine: bytes | None) -> None:
+    """Key and setting changes on the clip since the last sync: said loudly, since a stranger
+    who paired could have made them."""
+    for what, host, b in report.key_changes:
+        if what == "paired":
+            who = "THIS computer" if mine is not None and host == mine.hex() else \
+                f"computer {host}"
+            via = {1: "over USB", 2: "over Bluetooth"}.get(b, "")
+            print(f"  ATTENTION: {who} was paired with the clip {via} since the last sync; "
+                  "if that was not you, run 'unsit forget --all --port PATH' over USB.")
+        elif host:
+            print(f"  ATTENTION: the clip forgot computer {host} ({b} computer(s) still "
+                  "paired).")
+        else:
+            print("  ATTENTION: the clip's pairings were reset: every computer was forgotten.")
+    for setting_id, value in report.setting_changes:
+        print(f"  ATTENTION: setting {setting_name(setting_id)} was changed to {value} on the "
+              "clip since the last sync.")
+
+
 def print_report(report: SyncReport, via: str = "USB") -> None:
     device = report.device
     print(f"Synced {device.name} (id {device.device_id}, firmware {device.firmware}) "
@@ -179,8 +214,18 @@ def print_report(report: SyncReport, via: str = "USB") -> None:
         print(f"  {report.corrupt} damaged records were skipped.")
     for fault in report.faults:
         print(f"  {fault_line(fault)}")
+    if report.new_log:
+        print(f"  ATTENTION: a new log was found on the clip (log {device.log_id}): it was "
+              "erased, reinstalled or replaced. The old log stays in the store; the new one "
+              "is stored beside it in full.")
+    try:
+        mine = KeyRing().known_host_id()
+    except UnsitError:
+        mine = None   # a damaged key file is reported by the commands that need it
+    print_changes(report, mine)
     for note in report.notes:
-        print(f"  Note: {note}.")
+        if not note.startswith("a new log was found"):
+            print(f"  Note: {note}.")
     if report.estimated:
         print(f"  {report.estimated} records were placed in time by an estimate (a boot that "
               "ended before the clock was set; up to about 10 min late).")
