@@ -13,6 +13,7 @@ import asyncio
 import bluetooth
 
 from app import device
+from hw.board_io import RadioSwitch
 
 
 class StillImu:
@@ -70,6 +71,7 @@ class Board:
         self.motor = Motor(os.getenv("UNSIT_MOTOR_LOG"))
         self.clock = Clock()
         self.ble = bluetooth.BLE()
+        self.radio = RadioSwitch()  # a bench board: the controller stays on
         fd = os.getenv("UNSIT_SERIAL_FD")
         self.serial = open(int(fd), "r+b") if fd else None
         self._reset_cause = int(os.getenv("UNSIT_RESET"))
