@@ -135,7 +135,7 @@ def firmware_schedule() -> dict[str, int]:
     fw = firmware_dir()
     out = _constants(fw / "hw" / "boards.py", ("RATE_HZ", "WATERMARK", "IDLE_YIELD_EVERY"))
     out.update(_constants(fw / "hw" / "power.py", ("DISCOVERY_EVERY_MS", "DISCOVERY_MS")))
-    out.update(_constants(fw / "hw" / "ble_peripheral.py", ("ADV_SLOW_US",)))
+    out.update(_constants(fw / "logic" / "ble_ids.py", ("ADV_SLOW_US",)))
     return out
 
 

@@ -23,9 +23,9 @@ whatever arrives meanwhile: a host that trickles bytes cannot hold the only link
 (``OSError(ENOMEM)``: its buffers are full) is retried until ``NOTIFY_STALL_MS``. When a
 connection ends, its session, buffers and queued messages are dropped and advertising resumes.
 
-Advertising: every ``ADV_SLOW_US`` (211.25 ms, an interval Apple's accessory guidelines
-list) and every ``ADV_FAST_US`` (152.5 ms) for ``FAST_FOR_MS`` after the wearer opens the
-pairing window, when a host is actively looking. On battery the controller is on only in
+Advertising: every ``ble_ids.ADV_SLOW_US`` (211.25 ms, an interval Apple's accessory
+guidelines list) and every ``ble_ids.ADV_FAST_US`` (152.5 ms) for ``FAST_FOR_MS`` after the
+wearer opens the pairing window, when a host is actively looking. On battery the controller is on only in
 short windows (``hw.power``), so the interval is what lets a scanning host find the clip in
 a 1.5 s discovery window; the controller is off the rest of the time.
 """
@@ -56,8 +56,6 @@ _PREFERRED_MTU = const(247)
 _RX_BUFFER = const(512)
 _INBOX = const(4)
 
-ADV_SLOW_US = const(211250)
-ADV_FAST_US = const(152500)
 FAST_FOR_MS = const(30000)
 HANDSHAKE_MS = const(10000)
 IDLE_MS = const(60000)
@@ -166,10 +164,10 @@ class BlePeripheral:
             self._advertise()
 
     def _advertise(self):
-        interval = ADV_SLOW_US
+        interval = ble_ids.ADV_SLOW_US
         if self._fast_until is not None:
             if time.ticks_diff(self._fast_until, time.ticks_ms()) > 0:
-                interval = ADV_FAST_US
+                interval = ble_ids.ADV_FAST_US
             else:
                 self._fast_until = None
         self._ble.gap_advertise(interval, adv_data=ble_ids.advertising_data(),

@@ -35,7 +35,7 @@ BOOT_AWAKE_MS = 120000          # awake and findable after start: a host can rea
 HOST_QUIET_MS = 60000           # awake this long after the USB host's last byte
 DISCOVERY_EVERY_MS = 300000     # a discovery window this often (radio inside the MCU)...
 DISCOVERY_MS = 1500             # ...this long: the controller's start, then ~6 advertising
-                                # events (hw.ble_peripheral.ADV_SLOW_US, 211.25 ms)
+                                # events (logic.ble_ids.ADV_SLOW_US, 211.25 ms)
 
 
 # Both stay within 31-bit small ints (no long int, so no allocation on a 32-bit port).

@@ -1,14 +1,19 @@
-"""Identifiers the device and the host agree on for Bluetooth LE, and the advertising payload.
+"""Identifiers the device and the host agree on for Bluetooth LE, the advertising payload and
+how often it is sent.
 
 The service UUID is random (generated once for unsit); the characteristic UUIDs differ from
 it in the second group. The advertising packet carries the flags and the service UUID (21 of
 its 31 bytes) so scanners can filter on it; the name ``unsit-XXXX`` goes in the scan response.
+Advertising intervals: docs/ble.md, "Advertising schedule".
 """
 
 SERVICE_UUID = "5a3b0001-2f6e-4c8e-9d51-7c2a9e6b41f0"
 RX_UUID = "5a3b0002-2f6e-4c8e-9d51-7c2a9e6b41f0"   # host writes records here
 TX_UUID = "5a3b0003-2f6e-4c8e-9d51-7c2a9e6b41f0"   # device notifies records here
 NAME_PREFIX = "unsit-"
+
+ADV_SLOW_US = 211250    # normally (an interval Apple's accessory guidelines list)
+ADV_FAST_US = 152500    # for a while after the wearer opens the pairing window
 
 _AD_FLAGS = 0x01
 _AD_UUID128_COMPLETE = 0x07

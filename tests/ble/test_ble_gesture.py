@@ -19,11 +19,11 @@ from unsit import ble
 from unsit.client import DeviceClient
 from unsit.keys import KeyRing
 from unsit_firmware.logic import events, patterns
+from unsit_firmware.logic.ble_ids import ADV_FAST_US as FAST_US
+from unsit_firmware.logic.ble_ids import ADV_SLOW_US as SLOW_US
 from unsit_firmware.logic.pairing import LONG_PRESS_MS
 
 NAME = "unsit-" + DEVICE_ID[-4:]
-FAST_US = 152_500   # hw/ble_peripheral.py: advertising while the window is open
-SLOW_US = 211_250
 
 
 async def start_app(world: BleWorld, tmp: Path, reset_cause: int,

@@ -33,14 +33,14 @@ from unsit.sync import sync_device
 from unsit.transport import TransportError
 from unsit.usb_pairing import pair_usb, reset_keys_usb
 from unsit_firmware.logic import ble_ids, events
+from unsit_firmware.logic.ble_ids import ADV_FAST_US as FAST_US
+from unsit_firmware.logic.ble_ids import ADV_SLOW_US as SLOW_US
 from unsit_firmware.logic import secure_session as ss
 from unsit_firmware.logic.record_stream import RecordAssembler, prefixed
 
 pytestmark = pytest.mark.board
 
 NAME = "unsit-" + DEVICE_ID[-4:]
-FAST_US = 152_500   # hw/ble_peripheral.py: advertising while the pairing window is open
-SLOW_US = 1_022_500
 ATT_PAYLOAD = 244   # MTU 247 - 3: what one notification carries
 SESSION_OVERHEAD = 2 + 21   # length prefix + DATA record header and MAC (docs/ble.md)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ble_world import BleWorld, DEVICE_ID
 from unsit import ble
 from unsit.keys import KeyRing
+from unsit_firmware.logic.ble_ids import ADV_SLOW_US
 
 
 async def test_scan_finds_the_advertising_device(ble_world: BleWorld) -> None:
@@ -13,5 +14,5 @@ async def test_scan_finds_the_advertising_device(ble_world: BleWorld) -> None:
     assert [d.name for d in found] == ["unsit-" + DEVICE_ID[-4:]]
     assert found[0].rssi < 0 and not found[0].paired
     assert found[0].address == "F0:0D:00:00:00:01"
-    assert bridge.advertised_interval_us == 211250
+    assert bridge.advertised_interval_us == ADV_SLOW_US
     assert ble_world.firmware_alive()
