@@ -255,7 +255,8 @@ async def test_a_refused_host_with_more_records_queued_cannot_stop_the_clip(
     # the peripheral's task: the clip never advertised again until it was restarted.
     await start_log_clip(nimble_world, tmp_path, 0)
     found = await ble.find(NAME, 5)
-    hello = ss.HostSession(b"STRANGER", ble.aes_ecb, lambda n: bytes(n)).hello()
+    # named by a key the clip never stored
+    hello = ss.HostSession(b"STRANGER", ble.aes_ecb, lambda n: bytes(n)).hello(bytes(32))
     assembler = RecordAssembler()
     records: list[bytes] = []
 
