@@ -12,8 +12,9 @@ Tasks:
   detector second goes to the coach and to the per-minute aggregation; detection and coaching
   are stages of this task rather than tasks of their own, so no per-sample hand-over costs
   time or memory.
-- vibration: plays the pattern the coach asked for on ``board.motor``, timed with
-  ``board.sleep_ms`` so the loop never blocks.
+- vibration: plays the patterns the coach and the services asked for on ``board.motor``,
+  timed with ``board.sleep_ms`` so the loop never blocks; those asked for while one plays
+  follow in turn, each once.
 - logging: minute records (held back for the not-worn discount, ``app.minutes``) and events
   go into the ``FlashLog``; a periodic task flushes it and saves the coach state.
 - communications: the protocol service (``app.service``) on ``board.serial`` and over
@@ -133,7 +134,10 @@ class Device:
         tap_engine = getattr(board.imu, "tap_engine", False)
         self.taps = None if tap_engine else TapDetector()
         self.buf = array("h", bytes(2 * 3 * BATCH))
-        self.pattern = 0                # the pattern the vibration task should play next
+        # patterns asked for and not yet begun, in order; one of each at most, so a key change
+        # felt is never replaced by a pattern asked for after it (nor dropped: all fit)
+        self.waiting = bytearray(patterns.COUNT - 1)
+        self.n_waiting = 0
         self.wake = asyncio.Event()
         self.beats = 0                  # sampling batches done: the watchdog's proof of life
         self.faults = 0
@@ -304,17 +308,36 @@ class Device:
 
     def _play(self, pattern):
         if pattern:
-            self.pattern = pattern
+            waiting = self.waiting
+            n = self.n_waiting
+            i = 0
+            while i < n:
+                if waiting[i] == pattern:
+                    return          # already waiting: played once
+                i += 1
+            waiting[n] = pattern
+            self.n_waiting = n + 1
             self.wake.set()
+
+    def _next_pattern(self):
+        waiting = self.waiting
+        pattern = waiting[0]
+        n = self.n_waiting - 1
+        i = 0
+        while i < n:
+            waiting[i] = waiting[i + 1]
+            i += 1
+        self.n_waiting = n
+        return pattern
 
     async def vibration(self):
         board = self.board
         motor = board.motor
         while True:
-            await self.wake.wait()
-            self.wake.clear()
-            pattern = self.pattern
-            self.pattern = 0
+            while not self.n_waiting:
+                await self.wake.wait()
+                self.wake.clear()
+            pattern = self._next_pattern()
             strength = self.settings.get("motor_percent")
             try:
                 for on_ms, off_ms, percent in patterns.steps(pattern):

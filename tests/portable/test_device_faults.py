@@ -11,7 +11,7 @@ import logfs
 from app.device import SENSOR_RETRY_MAX_MS, SENSOR_RETRY_MS, STALL_S, Device, run
 from hw.imu import LateImu
 from hw.motor import Motor
-from logic import events, records
+from logic import events, patterns, records
 from logic.records import SIZE
 from portable import MICROPYTHON
 from chipmodels.bus import Bus
@@ -258,6 +258,47 @@ def test_the_motor_starts_with_duty_0():
     motor.on(50)
     motor.off()
     assert pwm.calls[-1] == ("duty", 0)
+
+
+class PulseLog:
+    """A motor that notes the strength of each pulse."""
+
+    def __init__(self):
+        self.pulses = []
+
+    def on(self, percent):
+        self.pulses.append(percent)
+
+    def off(self):
+        pass
+
+
+def test_patterns_asked_for_while_one_plays_follow_each_once_and_none_is_lost():
+    # The wearer opens the pairing window (felt), a host pairs (a new key: felt) and at once
+    # asks for a buzz, twice: the key change must still be felt, not replaced by the buzz.
+    path = logfs.fresh_dir("patterns")
+    board = Board(path, 60)
+    board.motor = PulseLog()
+    device = Device(board)
+
+    async def play():
+        motor = asyncio.create_task(device.vibration())
+        device.feel(patterns.PAIRING_OPEN)
+        await asyncio.sleep(0)                     # it starts playing
+        for pattern in (patterns.KEY_CHANGED, patterns.REMINDER_1, patterns.REMINDER_1):
+            device.feel(pattern)
+        for _ in range(100):
+            await asyncio.sleep(0)
+        motor.cancel()
+
+    asyncio.run(play())
+    strength = device.settings.get("motor_percent")
+    expected = []
+    for pattern in (patterns.PAIRING_OPEN, patterns.KEY_CHANGED, patterns.REMINDER_1):
+        for _, _, percent in patterns.steps(pattern):
+            expected.append(patterns.drive_percent(percent, strength))
+    assert board.motor.pulses == expected
+    logfs.remove(path)
 
 
 def test_a_full_file_system_keeps_the_clip_coaching_and_syncing():
