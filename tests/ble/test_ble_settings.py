@@ -23,6 +23,18 @@ from unsit_firmware.logic import events, patterns
 NAME = "unsit-" + DEVICE_ID[-4:]
 
 
+def pulses(motor: Path) -> list[str]:
+    """The motor's pulses so far, ``on PERCENT`` each."""
+    return motor.read_text().splitlines() if motor.exists() else []
+
+
+async def wait_pulses(motor: Path, count: int, what: str) -> None:
+    deadline = time.monotonic() + 10
+    while len(pulses(motor)) < count:
+        assert time.monotonic() < deadline, what + " was not felt"
+        await asyncio.sleep(0.05)
+
+
 async def test_settings_status_and_buzz_over_bluetooth(
         ble_world: BleWorld, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     flash = tmp_path / "flash"
@@ -33,6 +45,9 @@ async def test_settings_status_and_buzz_over_bluetooth(
         "UNSIT_MOTOR_LOG": str(motor)})
     await ble.pair(NAME, KeyRing(), timeout=5)       # switched on: its window is open
     capsys.readouterr()
+    # the window opening and the new key are felt first, at the default strength
+    await wait_pulses(motor, len(patterns.steps(patterns.PAIRING_OPEN))
+                      + len(patterns.steps(patterns.KEY_CHANGED)), "the new key")
 
     # a bad value: nothing is sent, exit 2
     with pytest.raises(UnsitError, match="sit_limit_min must be from 10 to 240") as caught:
@@ -63,16 +78,13 @@ async def test_settings_status_and_buzz_over_bluetooth(
     assert s["protocol"] == 2 and s["state"] == "not_worn"     # a clip lying still
     assert s["log_capacity"] > 0 and s["unsynced"] >= 1
 
-    before = motor.read_text().count("on") if motor.exists() else 0
+    before = len(pulses(motor))
     assert await buzz.run_async(argparse.Namespace(name=NAME, port=None,
                                                    pattern="reminder")) == 0
     assert "at motor strength 40 %" in capsys.readouterr().out
     steps = patterns.steps(patterns.REMINDER_1)
-    deadline = time.monotonic() + 10
-    while (motor.read_text().count("on") if motor.exists() else 0) < before + len(steps):
-        assert time.monotonic() < deadline, "the buzz was not felt"
-        await asyncio.sleep(0.05)
-    felt = motor.read_text().splitlines()[before:]
+    await wait_pulses(motor, before + len(steps), "the buzz")
+    felt = pulses(motor)[before:]
     assert felt == [f"on {patterns.drive_percent(p, 40)}" for _, _, p in steps]
 
     # the clip logged each change, old -> new, as made over Bluetooth
