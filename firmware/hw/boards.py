@@ -23,9 +23,9 @@ correction.
 import sys
 import time
 
+from hw import unload
 from hw.board_io import BleWatch, ButtonWatch, HostWatch, LightSleep, RadioSwitch
 from hw.power import BOOT_AWAKE_MS, DISCOVERY_EVERY_MS, DISCOVERY_MS, HOST_QUIET_MS, PowerPolicy
-from hw.profiles import choose_profile, device_id_from, profile_pins, read_config
 from logic import events
 
 RATE_HZ = 25
@@ -272,10 +272,15 @@ def build():
     from hw.clock import RtcClock
     from hw.imu import LateImu
     from hw.motor import Motor
+    from hw.profiles import choose_profile, device_id_from, profile_pins, read_config
 
     config = read_config()
     name = choose_profile(sys.implementation._machine, config)
     pins = profile_pins(name, config)
+    device_id = device_id_from(machine.unique_id())
+    # the profiles are needed at boot only: let the collector have them
+    del choose_profile, device_id_from, profile_pins, read_config
+    unload("profiles")
     if pins["hold"] is not None:
         machine.Pin(pins["hold"], machine.Pin.OUT, value=1)  # keep power on from battery
     button = None
@@ -324,7 +329,7 @@ def build():
             backup = None  # not fitted or not answering: UTC until the next power cut only
     return Board(
         pins["name"] + " / " + imu.name,
-        device_id_from(machine.unique_id()),
+        device_id,
         imu,
         motor,
         RtcClock(machine.RTC(), backup),

@@ -13,18 +13,26 @@ cycled, ``CYCLE``) mode with the gyroscope in standby (MPU-6886 datasheet, power
 MPU6050 has no such mode with a FIFO at 25 Hz and runs normally).
 """
 
-from hw import lis3dh, lsm6ds, mpu6886
+import sys
 
-# (module, driver class) in the order they are tried
+from hw import unload
+
+# (driver module in package ``hw``, its class) in the order they are tried; a driver is
+# imported only to be tried, and only the one of the chip found stays in RAM
 FAMILIES = (
-    (lis3dh, lis3dh.LIS3DH),
-    (mpu6886, mpu6886.MPU6886),
-    (lsm6ds, lsm6ds.LSM6DS),
+    ("lis3dh", "LIS3DH"),
+    ("mpu6886", "MPU6886"),
+    ("lsm6ds", "LSM6DS"),
 )
 
 
-def _configure(module, driver, i2c, address, rate_hz, range_g, watermark):
-    if module is mpu6886:
+def _driver(name):
+    __import__("hw." + name)
+    return sys.modules["hw." + name]
+
+
+def _configure(name, driver, i2c, address, rate_hz, range_g, watermark):
+    if name == "mpu6886":
         try:
             return driver(i2c, address=address, rate_hz=rate_hz, range_g=range_g,
                           watermark=watermark, low_power=True)
@@ -39,12 +47,22 @@ def find_imu(i2c, rate_hz=25, watermark=25, range_g=2):
     Raises ``OSError`` naming the addresses seen when none is found.
     """
     present = i2c.scan()
-    for module, driver in FAMILIES:
-        for address in module.ADDRESSES:
-            if address in present and module.probe(i2c, address):
-                return _configure(module, driver, i2c, address, rate_hz, range_g, watermark)
-    raise OSError("no supported accelerometer on I2C (answering: "
-                  + ", ".join("0x%02x" % a for a in present) + ")")
+    chip = None
+    for name, driver in FAMILIES:
+        if chip is None:
+            module = _driver(name)
+            for address in module.ADDRESSES:
+                if address in present and module.probe(i2c, address):
+                    chip = _configure(name, getattr(module, driver), i2c, address, rate_hz,
+                                      range_g, watermark)
+                    break
+            if chip is not None:
+                continue
+        unload(name)
+    if chip is None:
+        raise OSError("no supported accelerometer on I2C (answering: "
+                      + ", ".join("0x%02x" % a for a in present) + ")")
+    return chip
 
 
 class LateImu:

@@ -1,5 +1,6 @@
 """One firmware for all builds: the accelerometer is found by scanning the bus (both interpreters)."""
 
+import sys
 from array import array
 
 from chipmodels.bus import Bus
@@ -41,6 +42,17 @@ def test_finds_each_chip_among_other_devices():
         buf = array("h", [0] * 30)
         assert imu.read_into(buf) == 1
         assert abs(buf[2] - 1000) <= 2, (name, list(buf[:3]))
+
+
+def test_only_the_found_chips_driver_stays_loaded():
+    # On a board an imported module's code stays in RAM: the drivers tried and not chosen go.
+    for chip, kept in ((LSM6DSModel(0x6A), "lsm6ds"), (LIS3DHModel(0x18), "lis3dh")):
+        find_imu(Bus(chip))
+        loaded = [name for name in ("lis3dh", "mpu6886", "lsm6ds") if "hw." + name in sys.modules]
+        assert loaded == [kept]
+    with raises(OSError):
+        find_imu(Bus(OtherChip(0x51)))
+    assert not [name for name in ("lis3dh", "mpu6886", "lsm6ds") if "hw." + name in sys.modules]
 
 
 def test_a_wrong_chip_at_an_accelerometer_address_is_skipped():
