@@ -1,9 +1,12 @@
 """Runs the clip's ``main`` (imported as .mpy) on the simulated board and reports its heap.
 
 Usage: ``micropython heap_day.py FOLDER [measure]``. Every module in FOLDER's ``logic``,
-``app`` and ``hw`` packages is imported first (the comms too: protocol, USB and BLE services,
-pairing, sessions), so they are all held in the heap as on a board; ``hw.boards``, which
-builds a real board, is left to ``simboard``, which builds this one. Prints
+``app`` and ``hw`` packages that a board holds is imported first (the comms too: protocol,
+USB and BLE services, pairing, sessions), so they are all held in the heap as on a board;
+the real board's modules (``hw.boards`` with its parts ``hw.board_io`` and ``hw.power``) are
+left to ``simboard``, which builds this one (and holds more), and what a real board lets go
+once built is not held: ``hw.profiles``, and the accelerometer drivers but one
+(``hw.imu.find_imu`` keeps the found chip's; the largest is held here). Prints
 ``IMPORTED <bytes>`` (live heap after the imports) and at the end ``PEAK <bytes>``: the live
 heap after a collection, sampled whenever the log is given a minute.
 
@@ -21,9 +24,11 @@ from app import device
 from logic import flashlog
 
 MEASURE = len(sys.argv) > 2 and sys.argv[2] == "measure"
+NOT_HELD = ("__init__.mpy", "boards.mpy", "board_io.mpy", "power.mpy", "profiles.mpy",
+            "lsm6ds.mpy", "mpu6886.mpy")
 for package in ("logic", "app", "hw"):
     for name in sorted(os.listdir(sys.argv[1] + "/" + package)):
-        if name.endswith(".mpy") and name != "__init__.mpy" and name != "boards.mpy":
+        if name.endswith(".mpy") and name not in NOT_HELD:
             __import__(package + "." + name[:-4])
 gc.collect()
 print("IMPORTED %d" % gc.mem_alloc())
