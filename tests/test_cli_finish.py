@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from unsit.cli import main
-from unsit.client import DeviceInfo
+from unsit.links.client import DeviceInfo
 from unsit.commands.sync import print_report
 from unsit.durations import human_duration
 from unsit.sync import SyncReport

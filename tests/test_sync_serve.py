@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from unsit.sync import sync_serial
-from unsit.tracegen import generate
+from unsit.lab.tracegen import generate
 
 SCRIPT = """
 mount front

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from unsit import tracegen
+from unsit.lab import tracegen
 from unsit.cli import main
 from unsit.commands.trace import EXAMPLE
 

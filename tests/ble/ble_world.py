@@ -16,7 +16,7 @@ from bumble.link import LocalLink
 from ble_bridge import PeripheralBridge
 from ble_link import CENTRAL_ADDRESS, make_device
 from bleak_bumble import BumbleClient, BumbleScanner
-from unsit.micropython_runner import micropython_command, micropython_env
+from unsit.lab.micropython_runner import micropython_command, micropython_env
 
 HERE = Path(__file__).resolve().parent
 FIRMWARE = HERE.parents[1] / "firmware"

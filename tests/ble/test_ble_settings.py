@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from ble_world import DEVICE_ID, BleWorld
-from unsit import ble
+from unsit.pairing import ble as ble_pairing
 from unsit.commands import buzz, settings, status
 from unsit.errors import UnsitError
-from unsit.keys import KeyRing
-from unsit.simulation import read_log
+from unsit.pairing.keys import KeyRing
+from unsit.lab.simulation import read_log
 from unsit_firmware.logic import events, patterns
 
 NAME = "unsit-" + DEVICE_ID[-4:]
@@ -31,7 +31,7 @@ async def test_settings_status_and_buzz_over_bluetooth(
     await ble_world.start_firmware(script="ble_app_main.py", extra_env={
         "UNSIT_STORAGE": str(flash), "UNSIT_RESET": str(events.RESET_POWER_ON),
         "UNSIT_MOTOR_LOG": str(motor)})
-    await ble.pair(NAME, KeyRing(), timeout=5)       # switched on: its window is open
+    await ble_pairing.pair(NAME, KeyRing(), timeout=5)       # switched on: its window is open
     capsys.readouterr()
 
     # a bad value: nothing is sent, exit 2

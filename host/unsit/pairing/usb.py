@@ -12,12 +12,12 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from unsit.aes_block import aes_ecb
-from unsit.client import Command, DeviceClient, DeviceError, DeviceInfo
+from unsit.links.aes_block import aes_ecb
+from unsit.links.client import Command, DeviceClient, DeviceError, DeviceInfo
 from unsit.errors import UnsitError
-from unsit.keys import KeyRing, PairedDevice
-from unsit.ports import find_device_port
-from unsit.transport import SerialTransport
+from unsit.pairing.keys import KeyRing, PairedDevice
+from unsit.links.ports import find_device_port
+from unsit.links.transport import SerialTransport
 from unsit_firmware.logic import protocol, secure_session
 
 PAIR_S = 20.0   # the clip's half of the key agreement takes seconds on a small MCU

@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from unsit.client import DeviceClient, DeviceInfo
+from unsit.links.client import DeviceClient, DeviceInfo
 from unsit.errors import UnsitError
-from unsit.keys import KeyRing
-from unsit.ports import find_device_port
-from unsit.transport import SerialTransport, Transport
+from unsit.pairing.keys import KeyRing
+from unsit.links.ports import find_device_port
+from unsit.links.transport import SerialTransport, Transport
 
 HANDSHAKE_S = 5.0
 
@@ -34,7 +34,7 @@ async def _usb(port: str | None) -> tuple[Transport, str]:
 
 
 async def _ble(name: str | None, keyring: KeyRing, scan_s: float) -> tuple[Transport, str]:
-    from unsit import ble
+    from unsit.links import ble  # bleak and cryptography: loaded only for Bluetooth
 
     return await ble.connect(name, keyring, scan_s), "Bluetooth LE"
 

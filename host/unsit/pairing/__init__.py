@@ -1,0 +1,3 @@
+"""Pairing: this computer's key ring, and pairing or forgetting a clip over USB or Bluetooth
+LE (docs/ble.md).
+"""
