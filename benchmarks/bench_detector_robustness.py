@@ -34,8 +34,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from unsit import evaluate
-from unsit.lab import hapt
 from unsit.evaluate import BoardExperiment, Score
+from unsit.lab import hapt
 from unsit_firmware.logic import detector as det
 from unsit_firmware.logic import fixedmath, states
 

@@ -25,8 +25,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from unsit.lab import tracegen
 from unsit.firmware import firmware_dir
+from unsit.lab import tracegen
 from unsit.lab.simulation import read_board, run_firmware
 
 HERE = Path(__file__).resolve().parent

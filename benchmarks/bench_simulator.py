@@ -14,8 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from unsit.lab import tracegen
 from unsit.firmware import firmware_dir
+from unsit.lab import tracegen
 from unsit.lab.micropython_runner import run_micropython
 from unsit.lab.simulation import read_board, run_firmware
 

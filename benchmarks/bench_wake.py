@@ -26,8 +26,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from unsit.lab import tracegen
 from unsit.firmware import firmware_dir
+from unsit.lab import tracegen
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

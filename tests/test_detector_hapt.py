@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from unsit import evaluate
-from unsit.lab import hapt
 from unsit.firmware import firmware_dir
+from unsit.lab import hapt
 from unsit.lab.micropython_runner import run_micropython
 from unsit.lab.trace import to_board_samples
 from unsit_firmware.logic.detector import Detector

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from unsit import evaluate
-from unsit.lab import hapt
 from unsit.cli import main
+from unsit.lab import hapt
 from unsit_firmware.logic import states
 
 

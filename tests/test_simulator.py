@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 
 from unsit import cli
-from unsit.lab import tracegen as tg
 from unsit.errors import UnsitError
-from unsit.lab.simulation import (SimulationResult, board_bytes, read_board, read_log, run_firmware,
-                              simulate, summarise)
+from unsit.lab import tracegen as tg
+from unsit.lab.simulation import (SimulationResult, board_bytes, read_board, read_log,
+                                  run_firmware, simulate, summarise)
 from unsit.lab.trace import to_board_samples
 from unsit_firmware.logic import events, patterns, records
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from unsit.sync import sync_serial
 from unsit.lab.tracegen import generate
+from unsit.sync import sync_serial
 
 SCRIPT = """
 mount front

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from unsit.errors import InputError
 from unsit.lab import motionstats as ms
 from unsit.lab import tracegen as tg
-from unsit.errors import InputError
 from unsit.lab.trace import read_trace
 
 RATE = 50.0

@@ -2,7 +2,7 @@
 
 Used by the fixtures in conftest.py and by benchmarks/bench_ble.py. :func:`use_bumble_for_bleak`
 points bleak's platform backend lookup at ``bleak_bumble`` so ``BleakScanner()`` and
-``BleakClient(address)`` in ``unsit.ble`` run over the link unmodified.
+``BleakClient(address)`` in ``unsit.links.ble`` run over the link unmodified.
 """
 
 from __future__ import annotations

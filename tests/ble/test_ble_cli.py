@@ -9,11 +9,11 @@ import pytest
 
 from bleak_bumble import use_central
 from ble_world import DEVICE_ID, BleWorld
+from unsit.commands import forget, pair, scan
+from unsit.errors import UnsitError
 from unsit.links import ble
 from unsit.links import ble_scan
 from unsit.pairing import ble as ble_pairing
-from unsit.commands import forget, pair, scan
-from unsit.errors import UnsitError
 from unsit.pairing.keys import KeyRing
 
 NAME = "unsit-" + DEVICE_ID[-4:]

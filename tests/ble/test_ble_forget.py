@@ -15,12 +15,12 @@ import pytest
 
 from ble_world import DEVICE_ID, BleWorld
 from sync_device import DirectLine
-from unsit.links import ble
-from unsit.links import ble_scan
-from unsit.pairing import ble as ble_pairing
-from unsit.links.client import Command, DeviceClient, DeviceError
 from unsit.commands import forget
 from unsit.errors import UnsitError
+from unsit.links import ble
+from unsit.links import ble_scan
+from unsit.links.client import Command, DeviceClient, DeviceError
+from unsit.pairing import ble as ble_pairing
 from unsit.pairing.keys import KeyRing, PairedDevice
 from unsit.pairing.usb import pair_usb
 from unsit_firmware.logic import protocol

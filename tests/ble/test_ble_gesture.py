@@ -2,7 +2,7 @@
 
 Switching the clip on opens the pairing window (every build can do that); a watchdog reset
 does not; on a board with a button a 3 s press opens it. The firmware runs under the
-``micropython`` interpreter (tests/ble/mpy/ble_app_main.py), the host is ``unsit.ble`` on
+``micropython`` interpreter (tests/ble/mpy/ble_app_main.py), the host is ``unsit.links.ble`` on
 bleak over the bumble link.
 """
 
@@ -16,8 +16,8 @@ import pytest
 
 from ble_world import DEVICE_ID, BleWorld
 from unsit.links import ble
-from unsit.pairing import ble as ble_pairing
 from unsit.links.client import DeviceClient
+from unsit.pairing import ble as ble_pairing
 from unsit.pairing.keys import KeyRing
 from unsit_firmware.logic import events, patterns
 from unsit_firmware.logic.pairing import LONG_PRESS_MS

@@ -2,7 +2,7 @@
 
 The firmware runs on the board-grade 32-bit build, whose ``bluetooth`` module is MicroPython's
 binding over NimBLE, speaking HCI to a bumble controller on a pty; the laptop side is the
-unmodified ``unsit.ble`` on bleak over bumble, on the same link (nimble_world.py). The clip is
+unmodified ``unsit.links.ble`` on bleak over bumble, on the same link (nimble_world.py). The clip is
 the whole device app (mpy/ble_app_main.py) for pairing and its own log, the BLE protocol
 service on a prefilled flash log (mpy/ble_log_main.py) for a week's sync, reconnect and forget,
 and the peripheral with an echo service (mpy/ble_echo_main.py) for back-pressure and for hosts
@@ -25,17 +25,17 @@ from test_ble_forget import forget_args
 from test_ble_pairing_audit import CLOSED_WITHIN_S, closed_after
 from test_ble_sync import T_START, WEEK, expected, stored
 from unsit import sync_choice
+from unsit.commands import forget
 from unsit.links import aes_block
 from unsit.links import ble
 from unsit.links import ble_scan
-from unsit.pairing import ble as ble_pairing
 from unsit.links.client import DeviceClient
-from unsit.commands import forget
+from unsit.links.transport import TransportError
+from unsit.pairing import ble as ble_pairing
 from unsit.pairing.keys import KeyRing
+from unsit.pairing.usb import pair_usb, reset_keys_usb
 from unsit.store import open_store
 from unsit.sync import sync_device
-from unsit.links.transport import TransportError
-from unsit.pairing.usb import pair_usb, reset_keys_usb
 from unsit_firmware.logic import ble_ids, events
 from unsit_firmware.logic import secure_session as ss
 from unsit_firmware.logic.record_stream import RecordAssembler, prefixed

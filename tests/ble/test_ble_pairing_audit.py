@@ -21,14 +21,14 @@ import pytest
 
 from ble_world import DEVICE_ID, BleWorld
 from sync_device import DirectLine
-from unsit.links import ble
-from unsit.pairing import ble as ble_pairing
 from unsit.cli import main
+from unsit.links import ble
 from unsit.links.client import Command, DeviceClient
-from unsit.pairing.keys import KeyRing
-from unsit.sync import sync_serial
 from unsit.links.transport import LinkLost
+from unsit.pairing import ble as ble_pairing
+from unsit.pairing.keys import KeyRing
 from unsit.pairing.usb import pair_usb, reset_keys_usb
+from unsit.sync import sync_serial
 from unsit_firmware.logic import events, protocol
 
 NAME = "unsit-" + DEVICE_ID[-4:]

@@ -1,7 +1,7 @@
 """Who may talk to the clip over BLE, end to end: real firmware, real host code, bumble link.
 
 The firmware (hw/ble_peripheral.py + logic/secure_session.py, an echo service) runs under the
-``micropython`` interpreter; the host side is ``unsit.ble`` on bleak over bumble.
+``micropython`` interpreter; the host side is ``unsit.links.ble`` on bleak over bumble.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from ble_world import DEVICE_ID, BleWorld
 from unsit.links import aes_block
 from unsit.links import ble
 from unsit.links import ble_scan
+from unsit.links.transport import LinkLost, TransportError
 from unsit.pairing import ble as ble_pairing
 from unsit.pairing.keys import KeyRing, PairedDevice
-from unsit.links.transport import LinkLost, TransportError
 from unsit_firmware.logic import secure_session as ss
 
 NAME = "unsit-" + DEVICE_ID[-4:]

@@ -1,6 +1,6 @@
 """``unsit settings``, ``status`` and ``buzz`` over the paired Bluetooth LE session, through the
 real device app (app.device.run under MicroPython, tests/ble/mpy/ble_app_main.py) and the
-host's ``unsit.ble`` on bleak over the bumble link."""
+host's ``unsit.links.ble`` on bleak over the bumble link."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from ble_world import DEVICE_ID, BleWorld
-from unsit.pairing import ble as ble_pairing
 from unsit.commands import buzz, settings, status
 from unsit.errors import UnsitError
-from unsit.pairing.keys import KeyRing
 from unsit.lab.simulation import read_log
+from unsit.pairing import ble as ble_pairing
+from unsit.pairing.keys import KeyRing
 from unsit_firmware.logic import events, patterns
 
 NAME = "unsit-" + DEVICE_ID[-4:]

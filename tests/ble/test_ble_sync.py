@@ -12,11 +12,11 @@ import pytest
 from ble_world import DEVICE_ID, BleWorld
 from unsit import sync_choice
 from unsit.links import ble
+from unsit.links.transport import TransportError
 from unsit.pairing import ble as ble_pairing
 from unsit.pairing.keys import KeyRing
 from unsit.store import open_store
 from unsit.sync import sync_device
-from unsit.links.transport import TransportError
 
 T_START = 1_790_000_000
 WEEK = 7 * 24 * 60

@@ -21,9 +21,9 @@ from ble_world import DEVICE_ID, BleWorld
 from bleak_bumble import use_central
 from sync_device import DirectLine
 from unsit import sync_choice
-from unsit.pairing import ble as ble_pairing
 from unsit.commands import sync
 from unsit.errors import UnsitError
+from unsit.pairing import ble as ble_pairing
 from unsit.pairing.keys import KeyRing, PairedDevice
 from unsit.pairing.usb import pair_usb
 

@@ -18,12 +18,12 @@ from unsit_firmware.logic.record_stream import prefixed
 
 from ble_world import DEVICE_ID, BleWorld
 from sync_device import DirectLine
+from unsit.commands.forget import _over_ble
 from unsit.links import ble
 from unsit.pairing import ble as ble_pairing
-from unsit.commands.forget import _over_ble
 from unsit.pairing.keys import KeyRing, PairedDevice
-from unsit.sync import sync_serial
 from unsit.pairing.usb import pair_usb, reset_keys_usb
+from unsit.sync import sync_serial
 
 NAME = "unsit-" + DEVICE_ID[-4:]
 APP = Path(__file__).resolve().parent / "mpy" / "clip_app_main.py"

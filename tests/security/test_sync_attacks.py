@@ -16,11 +16,11 @@ import pytest
 from clip import Clip
 from fault_relay import raw_pty
 from hostile import DEVICE_ID, HostileClip, minute
-from unsit.links.client import DeviceClient, DeviceError
 from unsit.errors import UnsitError
+from unsit.lab.tracegen import generate
+from unsit.links.client import DeviceClient, DeviceError
 from unsit.store import open_store
 from unsit.sync import READ_SLACK, sync_device, sync_serial
-from unsit.lab.tracegen import generate
 
 
 def sync(clip: HostileClip, store_path: str | Path = ":memory:") -> object:

@@ -82,8 +82,8 @@ class ProgressLine:
 
 
 async def run_async(args: argparse.Namespace) -> int:
-    from unsit.sync_choice import sync_auto  # bleak and cryptography: loaded only when syncing
     from unsit.sync import sync_serial
+    from unsit.sync_choice import sync_auto  # bleak and cryptography: loaded only when syncing
 
     progress = ProgressLine(sys.stderr)
     try:

@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from unsit.links.client import DeviceClient, DeviceInfo
 from unsit.errors import UnsitError
-from unsit.pairing.keys import KeyRing
+from unsit.links.client import DeviceClient, DeviceInfo
 from unsit.links.ports import find_device_port
 from unsit.links.transport import SerialTransport, Transport
+from unsit.pairing.keys import KeyRing
 
 HANDSHAKE_S = 5.0
 

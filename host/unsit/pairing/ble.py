@@ -12,10 +12,9 @@ from unsit.links.aes_block import aes_ecb
 from unsit.links.ble import HANDSHAKE_S, AccessRefused, RecordLink, connect, refused
 from unsit.links.ble_scan import SCAN_S, DeviceNotFound, find, scan
 from unsit.links.client import Command, DeviceClient
+from unsit.pairing import PAIR_S
 from unsit.pairing.keys import KeyRing, PairedDevice
 from unsit_firmware.logic import protocol, secure_session
-
-PAIR_S = 20.0          # the device's key agreement takes seconds on a small MCU
 
 
 async def forget_ble(device: PairedDevice, keyring: KeyRing,
@@ -24,8 +23,10 @@ async def forget_ble(device: PairedDevice, keyring: KeyRing,
 
     Returns ``(held, remaining)``: whether the clip still held the key, and how many hosts'
     keys it keeps. A refusal before authentication (NOT_PAIRED, BAD_AUTH) proves nothing,
-    since anything can send it: reported as ``(None, -1)``, not as a key that is gone. :class:`BluetoothUnavailable` or
-    :class:`DeviceNotFound` when it cannot be reached. The key ring is not changed.
+    since anything can send it: reported as ``(None, -1)``, not as a key that is gone.
+    :class:`~unsit.links.ble_scan.BluetoothUnavailable` or
+    :class:`~unsit.links.ble_scan.DeviceNotFound` when it cannot be reached. The key ring is
+    not changed.
     """
     host_id = keyring.host_id
     transport = await connect(device.device_id, keyring, timeout)
