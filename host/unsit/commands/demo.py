@@ -19,7 +19,7 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from unsit import clip_settings, console
+from unsit import cli, clip_settings, console
 from unsit.clip_settings import parse_assignments
 from unsit.commands.simulate import add_set_argument, duration
 from unsit.lab.simulation import SimulationResult, simulate
@@ -83,7 +83,6 @@ def sync_and_summarise(clip: Path, db: Path) -> None:
     throw-away store, and print the day's summary from the synced data."""
     import asyncio
 
-    from unsit import cli
     from unsit.lab.serve import start_served_clip
     from unsit.sync import sync_serial
 

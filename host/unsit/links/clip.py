@@ -5,6 +5,7 @@ is plugged in, else Bluetooth to the only paired clip (the order ``unsit sync`` 
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -65,11 +66,8 @@ async def open_clip(name: str | None, port: str | None, keyring: KeyRing | None 
         yield Clip(client, info, via)
 
 
-def add_clip_arguments(parser: object) -> None:
+def add_clip_arguments(parser: argparse.ArgumentParser) -> None:
     """``NAME`` and ``--port PATH``, as ``unsit sync`` takes them."""
-    import argparse
-
-    assert isinstance(parser, argparse.ArgumentParser)
     parser.add_argument("name", nargs="?", metavar="NAME",
                         help="a paired clip, reached over Bluetooth (unsit-XXXX or its id; "
                         "default: the clip on USB, else the only paired clip)")
