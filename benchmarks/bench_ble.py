@@ -27,8 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "ble"))
 from ble_world import BleWorld, use_bumble_for_bleak  # noqa: E402
 from bleak_bumble import use_central  # noqa: E402
 
-from unsit import ble  # noqa: E402
-from unsit.keys import KeyRing  # noqa: E402
+from unsit.links import ble  # noqa: E402
+
+from unsit.pairing import ble as ble_pairing  # noqa: E402
+from unsit.pairing.keys import KeyRing  # noqa: E402
 from unsit.store import open_store  # noqa: E402
 from unsit.sync import sync_device  # noqa: E402
 
@@ -37,7 +39,7 @@ WEEK = 7 * 24 * 60
 
 async def transfer(world: BleWorld, keyring: KeyRing, kb: int) -> None:
     bridge = await world.start_firmware(window_ms=60_000)
-    await ble.pair(None, keyring, timeout=0.3)
+    await ble_pairing.pair(None, keyring, timeout=0.3)
     async with await ble.connect(None, keyring, timeout=0.3) as link:
         before_n, before_b = bridge.notifications_sent, bridge.notified_bytes
         request = b"N" + (1000).to_bytes(2, "little")
@@ -61,7 +63,7 @@ async def week(world: BleWorld, keyring: KeyRing, tmp: Path) -> None:
             "UNSIT_START": "1790000000"})
     print(f"week: device prefilled {WEEK} minute records in "
           f"{time.perf_counter() - started:.1f} s")
-    await ble.pair(None, keyring, timeout=0.3)
+    await ble_pairing.pair(None, keyring, timeout=0.3)
     store = open_store(tmp / "unsit.db")
     try:
         before_n, before_b = bridge.notifications_sent, bridge.notified_bytes

@@ -29,8 +29,12 @@ from ble_world import use_bumble_for_bleak  # noqa: E402
 from bleak_bumble import use_central  # noqa: E402
 from nimble_world import DEVICE_ID, NimbleWorld, board_interpreter  # noqa: E402
 
-from unsit import ble  # noqa: E402
-from unsit.keys import KeyRing  # noqa: E402
+from unsit import sync_choice  # noqa: E402
+
+from unsit.links import ble  # noqa: E402
+
+from unsit.pairing import ble as ble_pairing  # noqa: E402
+from unsit.pairing.keys import KeyRing  # noqa: E402
 
 WEEK = 7 * 24 * 60
 NAME = "unsit-" + DEVICE_ID[-4:]
@@ -43,10 +47,10 @@ async def week(world: NimbleWorld, tmp: Path) -> None:
         "UNSIT_STORAGE": str(flash), "UNSIT_MINUTES": str(WEEK), "UNSIT_START": "1790000000",
         "UNSIT_WINDOW_MS": "60000"})
     os.environ["UNSIT_KEYS"] = str(tmp / "host-keys.json")
-    await ble.pair(NAME, KeyRing(), timeout=5)
+    await ble_pairing.pair(NAME, KeyRing(), timeout=5)
     before_n, before_b = controller.notifications, controller.notified_bytes
     started = time.perf_counter()
-    report = await ble.sync_ble(None, tmp / "unsit.db", timeout=10.0)
+    report = await sync_choice.sync_ble(None, tmp / "unsit.db", timeout=10.0)
     seconds = time.perf_counter() - started
     n = controller.notifications - before_n
     times = controller.notified_at[before_n:]
@@ -62,7 +66,7 @@ async def burst(world: NimbleWorld, tmp: Path, size: int) -> None:
         "UNSIT_KEYSTORE": str(tmp / "burst-keys.bin"), "UNSIT_WINDOW_MS": "60000"})
     os.environ["UNSIT_KEYS"] = str(tmp / "burst-host-keys.json")
     keyring = KeyRing()
-    await ble.pair(NAME, keyring, timeout=5)
+    await ble_pairing.pair(NAME, keyring, timeout=5)
     async with await ble.connect(None, keyring, timeout=5) as link:
         before = controller.notifications
         started = time.perf_counter()

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from unsit.firmware import firmware_dir
-from unsit.micropython_runner import run_micropython
+from unsit.lab.micropython_runner import run_micropython
 
 # One office day as (state, seconds); 8 hours in all. Runs unchanged on both interpreters.
 SCRIPT = """

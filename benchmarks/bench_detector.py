@@ -20,7 +20,7 @@ from array import array
 from pathlib import Path
 
 from unsit.firmware import firmware_dir
-from unsit.micropython_runner import run_micropython
+from unsit.lab.micropython_runner import run_micropython
 
 SCRIPT = """
 import gc, sys, time
@@ -52,8 +52,9 @@ def samples() -> tuple[array, str]:
     shared = Path(os.environ.get("UNSIT_SHARED_DATA", Path(__file__).resolve().parents[2]
                                  / "shared" / "data")) / "hapt"
     if (shared / "labels.txt").is_file():
-        from unsit import evaluate, hapt
-        from unsit.trace import to_board_samples
+        from unsit import evaluate
+        from unsit.lab import hapt
+        from unsit.lab.trace import to_board_samples
 
         experiment = hapt.find_experiments(shared)[0]
         rows = evaluate.rotate(experiment.read_rows(), evaluate.experiment_rotation(0, 1))

@@ -33,8 +33,9 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from unsit import evaluate, hapt
+from unsit import evaluate
 from unsit.evaluate import BoardExperiment, Score
+from unsit.lab import hapt
 from unsit_firmware.logic import detector as det
 from unsit_firmware.logic import fixedmath, states
 

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "host"))
 
-from unsit.micropython_runner import run_micropython  # noqa: E402
+from unsit.lab.micropython_runner import run_micropython  # noqa: E402
 
 SCRIPT = """
 import gc, time

@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT / "firmware"))
 from logic import events, records  # noqa: E402
 from logic.flashlog import FlashLog  # noqa: E402
 
-from unsit.micropython_runner import micropython_command, micropython_env  # noqa: E402
+from unsit.lab.micropython_runner import micropython_command, micropython_env  # noqa: E402
 from unsit_firmware.logic import frame, protocol  # noqa: E402
 
 MIB = 1 << 20

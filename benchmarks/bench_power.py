@@ -7,7 +7,7 @@ Measured here, not assumed:
   (``benchmarks/wake_cost.json``, written by ``bench_wake.py``), scaled to 160 MHz with its
   stated cycles-per-instruction factor;
 - the motor's use on a typical day: the demo's office day run through the real firmware on
-  the simulated board (``unsit.simulation``): pulses, time on, time the patterns keep the MCU
+  the simulated board (``unsit.lab.simulation``): pulses, time on, time the patterns keep the MCU
   awake;
 - the firmware's own schedule: FIFO watermark and rate, discovery windows, the idle yield
   (constants read from ``firmware/hw``).
@@ -25,9 +25,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from unsit import tracegen
 from unsit.firmware import firmware_dir
-from unsit.simulation import read_board, run_firmware
+from unsit.lab import tracegen
+from unsit.lab.simulation import read_board, run_firmware
 
 HERE = Path(__file__).resolve().parent
 DAY_S = 86400

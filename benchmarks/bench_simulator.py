@@ -14,10 +14,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from unsit import tracegen
 from unsit.firmware import firmware_dir
-from unsit.micropython_runner import run_micropython
-from unsit.simulation import read_board, run_firmware
+from unsit.lab import tracegen
+from unsit.lab.micropython_runner import run_micropython
+from unsit.lab.simulation import read_board, run_firmware
 
 STAGES = r"""
 import sys, time

@@ -26,10 +26,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from sync_device import DirectLine, MpyDevice  # noqa: E402
 
-from unsit.simulation import board_bytes, read_log, run_firmware  # noqa: E402
+from unsit.lab.simulation import board_bytes, read_log, run_firmware  # noqa: E402
+from unsit.lab.trace import to_board_samples  # noqa: E402
+from unsit.lab.tracegen import generate, office_day  # noqa: E402
 from unsit.sync import sync_serial  # noqa: E402
-from unsit.trace import to_board_samples  # noqa: E402
-from unsit.tracegen import generate, office_day  # noqa: E402
 from unsit_firmware.logic import flashlog, records  # noqa: E402
 
 MIB = 1 << 20

@@ -21,7 +21,7 @@ from array import array
 from pathlib import Path
 
 from unsit.firmware import firmware_dir
-from unsit.micropython_runner import run_micropython
+from unsit.lab.micropython_runner import run_micropython
 
 sys.path.insert(0, str(firmware_dir()))
 

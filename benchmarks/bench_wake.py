@@ -4,7 +4,7 @@ One wake is what the clip does between two light sleeps: ``hw.boards.Board``'s s
 decision (``awake_reason``), then the app's sampling turn (``app.device.Device.sampling``):
 25 samples through the detector (and the tap detector where the chip has no tap engine),
 the coach and the per-minute log once per second, flash log appends. The real app code runs
-on a stand-in board whose FIFO is a recorded office day (``unsit.tracegen``) and whose clock
+on a stand-in board whose FIFO is a recorded office day (``unsit.lab.tracegen``) and whose clock
 moves one second per batch. ``valgrind --tool=callgrind`` counts the instructions of a run
 with N wakes and of one with none; the difference over N is the work of a wake, independent
 of this machine's load.
@@ -26,8 +26,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from unsit import tracegen
 from unsit.firmware import firmware_dir
+from unsit.lab import tracegen
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

@@ -23,7 +23,7 @@ import threading
 import tty
 from pathlib import Path
 
-from unsit.micropython_runner import micropython_command, micropython_env
+from unsit.lab.micropython_runner import micropython_command, micropython_env
 
 _SETUP = """\
 import os, sys, vfs

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fault_relay import raw_pty
 
-from unsit.micropython_runner import micropython_command, micropython_env
+from unsit.lab.micropython_runner import micropython_command, micropython_env
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRMWARE = ROOT / "firmware"

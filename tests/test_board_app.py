@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from board import board_interpreter, board_mpy_cross
 
-from unsit import tracegen
-from unsit.micropython_runner import micropython_env
-from unsit.simulation import board_env, read_log, simboard_dir
+from unsit.lab import tracegen
+from unsit.lab.micropython_runner import micropython_env
+from unsit.lab.simulation import board_env, read_log, simboard_dir
 from unsit_firmware.logic import events, records
 
 pytestmark = pytest.mark.board

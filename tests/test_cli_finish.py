@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from unsit.cli import main
-from unsit.client import DeviceInfo
 from unsit.commands.sync import print_report
 from unsit.durations import human_duration
+from unsit.links.client import DeviceInfo
 from unsit.sync import SyncReport
 
 

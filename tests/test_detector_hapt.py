@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from unsit import evaluate, hapt
+from unsit import evaluate
 from unsit.firmware import firmware_dir
-from unsit.micropython_runner import run_micropython
-from unsit.trace import to_board_samples
+from unsit.lab import hapt
+from unsit.lab.micropython_runner import run_micropython
+from unsit.lab.trace import to_board_samples
 from unsit_firmware.logic.detector import Detector
 
 SCRIPT = """

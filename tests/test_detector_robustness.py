@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from unsit import evaluate, hapt
+from unsit import evaluate
+from unsit.lab import hapt
 from unsit_firmware.logic import detector as det
 from unsit_firmware.logic import states
 

@@ -1,4 +1,4 @@
-"""The detector on physically modelled traces (``unsit.tracegen``: a real chip's noise, sway,
+"""The detector on physically modelled traces (``unsit.lab.tracegen``: a real chip's noise, sway,
 gait, sit-down movements, clip mountings), run as the laptop runs it."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from array import array
 
 import pytest
 
-from unsit import tracegen
+from unsit.lab import tracegen
 from unsit_firmware.logic.detector import NOT_WORN_AFTER_S, Detector
 from unsit_firmware.logic.states import LYING, NOT_WORN, SITTING, STANDING, WALKING
 

@@ -1,9 +1,9 @@
 """Resets, end to end: the real ``firmware/main.py`` under MicroPython on the simulated board,
-whose watchdog follows ``machine.WDT`` (unsit/simboard/simboard.py).
+whose watchdog follows ``machine.WDT`` (unsit/lab/simboard/simboard.py).
 
 A fault is injected in the simulated accelerometer: its FIFO read never returns (the whole
 asyncio loop is blocked), or its watermark interrupt never comes (only the sampling task is
-stuck). The watchdog resets the board, ``unsit.simulation`` starts the firmware again on the
+stuck). The watchdog resets the board, ``unsit.lab.simulation`` starts the firmware again on the
 same flash where the trace had got to, and the clip carries on from its saved state. (A task
 that raises is logged as FAULT and restarted: tests/test_simulator.py.)
 """
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from unsit import tracegen as tg
-from unsit.simulation import REBOOT_MS, read_log, run_firmware, simulate
+from unsit.lab import tracegen as tg
+from unsit.lab.simulation import REBOOT_MS, read_log, run_firmware, simulate
 from unsit_firmware.logic import events, records
 from unsit_firmware.logic.detector import SAVE_SIZE
 from unsit_firmware.logic.states import NAMES, NOT_WORN, SITTING, STANDING

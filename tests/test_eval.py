@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from unsit import evaluate, hapt
+from unsit import evaluate
 from unsit.cli import main
+from unsit.lab import hapt
 from unsit_firmware.logic import states
 
 

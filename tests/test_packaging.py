@@ -25,7 +25,7 @@ import pytest
 from packaging.requirements import Requirement
 
 from unsit.firmware import firmware_files
-from unsit.serve import start_served_clip
+from unsit.lab.serve import start_served_clip
 from unsit.store import open_store
 
 from review_log import Log, synthetic_days

@@ -6,7 +6,7 @@ import pytest
 from serial.tools.list_ports_common import ListPortInfo
 
 from unsit.errors import UnsitError
-from unsit.ports import candidates, find_device_port
+from unsit.links.ports import candidates, find_device_port
 
 
 def port(device: str, vid: int | None = None, pid: int | None = None,

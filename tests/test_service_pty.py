@@ -15,7 +15,7 @@ import pytest
 import serial
 
 from unsit.firmware import firmware_dir
-from unsit.micropython_runner import micropython_command, micropython_env
+from unsit.lab.micropython_runner import micropython_command, micropython_env
 from unsit_firmware.logic import frame, protocol, records
 
 HERE = Path(__file__).resolve().parent

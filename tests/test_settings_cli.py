@@ -22,9 +22,9 @@ import pytest
 from unsit import clip_settings
 from unsit.errors import UnsitError
 from unsit.firmware import firmware_dir
-from unsit.micropython_runner import micropython_command, micropython_env
-from unsit.serve import start_served_clip
-from unsit.tracegen import generate
+from unsit.lab.micropython_runner import micropython_command, micropython_env
+from unsit.lab.serve import start_served_clip
+from unsit.lab.tracegen import generate
 from unsit_firmware.logic import events, patterns
 
 HERE = Path(__file__).resolve().parent

@@ -2,7 +2,7 @@
 simulated board, fed with generated traces (and, where ../shared is present, with long sits
 built by chaining real HAPT sitting bouts).
 
-Every test runs the firmware as the simulator does (``unsit.simulation``) and reads back the
+Every test runs the firmware as the simulator does (``unsit.lab.simulation``) and reads back the
 log the firmware wrote with the firmware's own log code.
 """
 
@@ -16,11 +16,11 @@ import numpy as np
 import pytest
 
 from unsit import cli
-from unsit import tracegen as tg
 from unsit.errors import UnsitError
-from unsit.simulation import (SimulationResult, board_bytes, read_board, read_log, run_firmware,
-                              simulate, summarise)
-from unsit.trace import to_board_samples
+from unsit.lab import tracegen as tg
+from unsit.lab.simulation import (SimulationResult, board_bytes, read_board, read_log,
+                                  run_firmware, simulate, summarise)
+from unsit.lab.trace import to_board_samples
 from unsit_firmware.logic import events, patterns, records
 
 MONDAY_9 = int(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc).timestamp())
@@ -286,7 +286,7 @@ def test_the_whole_app_runs_in_a_small_heap(tmp_path: Path, monkeypatch: pytest.
     # A guard against the app's RAM growing: 160 KiB on the 64-bit unix port, compiling every
     # module from source (it fails at 128 KiB today). A 32-bit board loading .mpy files needs
     # less (hardware.md, "RAM").
-    from unsit import simulation
+    from unsit.lab import simulation
 
     monkeypatch.setattr(simulation, "HEAPSIZE", "160K")
     trace = tg.generate("stand 2m\nsit 62m\nwalk 3m")

@@ -20,8 +20,8 @@ from test_store import DEV, T0, count, store  # noqa: F401  (store: the fixture)
 from unsit_firmware.logic import events, records
 
 from unsit.commands.sync import print_report
+from unsit.lab.simulation import RATE_HZ, board_bytes, read_log, run_until_end
 from unsit.logrecords import clock_link, decode
-from unsit.simulation import RATE_HZ, board_bytes, read_log, run_until_end
 from unsit.store import (
     DEEP_SLEEP,
     LINK_MISSING,
@@ -36,9 +36,9 @@ from unsit.store import (
     Unplaced,
     open_store,
 )
+from unsit.lab.trace import to_board_samples
+from unsit.lab.tracegen import generate
 from unsit.sync import sync_serial
-from unsit.trace import to_board_samples
-from unsit.tracegen import generate
 
 SITTING = [0, 60, 0, 0, 0]
 

@@ -23,11 +23,11 @@ from sync_device import DEVICE_ID, DirectLine, MpyDevice, pattern
 from unsit_firmware.logic import events
 
 from unsit.cli import main
-from unsit.client import DeviceClient, DeviceInfo
-from unsit.ports import candidates
+from unsit.links.client import DeviceClient, DeviceInfo
+from unsit.links.ports import candidates
+from unsit.links.transport import LinkTimeout, SerialTransport, TransportError
 from unsit.store import open_store
 from unsit.sync import SyncReport, sync_device, sync_serial
-from unsit.transport import LinkTimeout, SerialTransport, TransportError
 
 T_START = 1_790_000_000
 

@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from unsit_firmware.logic import events, protocol, records
 
-from unsit.client import DeviceClient
 from unsit.errors import UnsitError
+from unsit.links.client import DeviceClient
+from unsit.links.transport import Transport
 from unsit.logrecords import clock_link, decode, decode_many, hello_link
 from unsit.store import MINUTE, open_store
-from unsit.transport import Transport
 
 DEV = "0a1b2c3d"
 seconds = st.integers(0, 60)
@@ -115,7 +115,7 @@ class ScriptedReplies(Transport):
     async def request(self, message: bytes, timeout: float) -> bytes:
         answer = self.reply(message)
         if answer is None:
-            from unsit.transport import LinkTimeout
+            from unsit.links.transport import LinkTimeout
 
             raise LinkTimeout("silence")
         return answer

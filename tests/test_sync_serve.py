@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from unsit.lab.tracegen import generate
 from unsit.sync import sync_serial
-from unsit.tracegen import generate
 
 SCRIPT = """
 mount front

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from unsit.errors import InputError
-from unsit.trace import parse_trace, read_trace, resample, to_board_samples, to_milli_g
+from unsit.lab.trace import parse_trace, read_trace, resample, to_board_samples, to_milli_g
 
 
 def test_whitespace_commas_header_and_comments() -> None:

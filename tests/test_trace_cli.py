@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from unsit import tracegen
 from unsit.cli import main
 from unsit.commands.trace import EXAMPLE
+from unsit.lab import tracegen
 
 ROOT = Path(__file__).resolve().parents[1]
 

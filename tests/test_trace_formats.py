@@ -17,7 +17,7 @@ import pytest
 
 from unsit.cli import main
 from unsit.errors import InputError
-from unsit.trace import TraceReader, resample, resample_stream
+from unsit.lab.trace import TraceReader, resample, resample_stream
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from unsit import motionstats as ms
-from unsit import tracegen as tg
 from unsit.errors import InputError
-from unsit.trace import read_trace
+from unsit.lab import motionstats as ms
+from unsit.lab import tracegen as tg
+from unsit.lab.trace import read_trace
 
 RATE = 50.0
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from unsit_firmware.logic import frame
 
-from unsit.transport import LinkTimeout, SerialTransport, TransportError
+from unsit.links.transport import LinkTimeout, SerialTransport, TransportError
 
 
 @settings(max_examples=40, deadline=None)

@@ -22,7 +22,8 @@ _FLAGS_GENERAL_NO_BREDR = 0x06
 
 
 def device_name(device_id):
-    """``unsit-`` and the last four hex digits of the device id (as ``unsit.client`` names it)."""
+    """``unsit-`` and the last four hex digits of the device id (as ``unsit.links.client``
+    names it)."""
     return NAME_PREFIX + device_id[-4:].lower()
 
 

@@ -4,7 +4,7 @@ A chip whose one-second mean stays below 0.5 g or above 1.5 g for ``ODD_S`` seco
 (a dead axis, a wrong range, garbage on the bus): worn or on a desk, the mean is gravity, 1 g.
 A chip that returns the very same sample, every axis, for ``STUCK_S`` seconds is stuck. That
 needs long: the LIS2DH12's noise is 0.78 mg rms per axis at 25 Hz (datasheet DocID025056,
-Table 3, as ``unsit.tracegen`` models it) while its 10-bit steps are 4 mg, so on a desk one
+Table 3, as ``unsit.lab.tracegen`` models it) while its 10-bit steps are 4 mg, so on a desk one
 code can repeat for minutes; the 16-bit chips' steps (0.06 mg) are far below their noise.
 Either is a fault to report, not "not worn". Integer maths in milli-g; nothing allocated.
 """

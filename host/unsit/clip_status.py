@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from unsit.client import DeviceInfo
+from unsit.links.client import DeviceInfo
 from unsit_firmware.logic import protocol
 from unsit_firmware.logic.records import SIZE
 from unsit_firmware.logic.states import NAMES

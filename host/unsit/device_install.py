@@ -30,7 +30,7 @@ from typing import Any
 from unsit import __version__
 from unsit.errors import UnsitError
 from unsit.firmware import firmware_dir, firmware_files
-from unsit.ports import open_failure
+from unsit.links.ports import open_failure
 from unsit_firmware.hw.profiles import choose_profile, firmware_problem
 
 MIN_VERSION = (1, 23, 0)  # asyncio.ThreadSafeFlag everywhere; bytecode 6.3

@@ -20,8 +20,8 @@ from pathlib import Path
 from unsit_firmware.logic import states
 from unsit_firmware.logic.detector import Detector
 
-from unsit import hapt
-from unsit.trace import BOARD_RATE_HZ, to_board_samples
+from unsit.lab import hapt
+from unsit.lab.trace import BOARD_RATE_HZ, to_board_samples
 
 TRUTH_NAMES = ("sitting", "standing", "walking", "lying")
 TRUTH_CODES = (states.SITTING, states.STANDING, states.WALKING, states.LYING)

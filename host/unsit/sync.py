@@ -6,7 +6,7 @@ store together with the cursor that follows it *before* the device is told (ACK)
 free them, so a host killed mid-sync loses nothing and the next sync resumes at the cursor;
 records read twice are ignored by the store's ``(device, seq)`` key, so nothing counts twice.
 
-:func:`sync_device` works over any :class:`~unsit.transport.Transport` (USB serial now, BLE
+:func:`sync_device` works over any :class:`~unsit.links.transport.Transport` (USB serial now, BLE
 later); :func:`sync_serial` opens a serial port (found on USB when not given) and syncs.
 """
 
@@ -22,13 +22,13 @@ from pathlib import Path
 from unsit_firmware.logic import events, protocol
 from unsit_firmware.logic import records as records_format
 
-from unsit.client import DeviceClient, DeviceInfo, ReadResult
+from unsit.links.client import DeviceClient, DeviceInfo, ReadResult
 from unsit.errors import UnsitError
 from unsit.logrecords import clock_link, decode_many, hello_link
-from unsit.ports import find_device_port
+from unsit.links.ports import find_device_port
 from unsit.store import (
     IDLE, MINUTE, ClockLink, Store, StoredRecord, default_path, open_store)
-from unsit.transport import LinkLost, SerialTransport, Transport, TransportError
+from unsit.links.transport import LinkLost, SerialTransport, Transport, TransportError
 
 #: ``progress(done, total)``: records fetched so far and the number expected.
 Progress = Callable[[int, int], None]
@@ -131,7 +131,7 @@ async def sync_device(
 
     ``earlier``: the report of a sync of the same device that this one continues after its
     link was lost (its figures are added in). When the link fails mid-transfer, the
-    :class:`~unsit.transport.TransportError` raised carries the report so far as
+    :class:`~unsit.links.transport.TransportError` raised carries the report so far as
     ``partial``.
     """
     started = time.monotonic()

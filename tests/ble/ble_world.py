@@ -2,7 +2,7 @@
 
 Used by the fixtures in conftest.py and by benchmarks/bench_ble.py. :func:`use_bumble_for_bleak`
 points bleak's platform backend lookup at ``bleak_bumble`` so ``BleakScanner()`` and
-``BleakClient(address)`` in ``unsit.ble`` run over the link unmodified.
+``BleakClient(address)`` in ``unsit.links.ble`` run over the link unmodified.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from bumble.link import LocalLink
 from ble_bridge import PeripheralBridge
 from ble_link import CENTRAL_ADDRESS, make_device
 from bleak_bumble import BumbleClient, BumbleScanner
-from unsit.micropython_runner import micropython_command, micropython_env
+from unsit.lab.micropython_runner import micropython_command, micropython_env
 
 HERE = Path(__file__).resolve().parent
 FIRMWARE = HERE.parents[1] / "firmware"

@@ -3,7 +3,7 @@
 ``BumbleScanner`` and ``BumbleClient`` implement bleak 3.1's ``BaseBleakScanner`` and
 ``BaseBleakClient`` with a bumble ``Device`` on the test's ``LocalLink``. The fixture in
 conftest.py installs the central with :func:`use_central` and points bleak's platform backend
-lookup at these classes, so ``BleakScanner()``/``BleakClient(address)`` in ``unsit.ble`` need
+lookup at these classes, so ``BleakScanner()``/``BleakClient(address)`` in ``unsit.links.ble`` need
 no ``backend=`` argument. With no central installed (``use_central(None)``) both raise
 ``BleakBluetoothNotAvailableError(POWERED_OFF)``, as bleak does when the radio is off.
 """

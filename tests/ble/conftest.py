@@ -5,7 +5,7 @@
 interpreter whose ``bluetooth`` module (tests/ble/mpy/standin) drives that peripheral.
 ``nimble_world`` runs the firmware on the board-grade build instead, whose ``bluetooth`` is
 the real module over NimBLE, talking HCI to a bumble controller on the same link
-(nimble_world.py). The host code under test (``unsit.ble``) calls ``BleakScanner``/
+(nimble_world.py). The host code under test (``unsit.links.ble``) calls ``BleakScanner``/
 ``BleakClient`` as in production.
 """
 

@@ -41,7 +41,7 @@ from bumble.link import LocalLink
 from bumble.transport import Transport, open_transport
 
 from ble_link import CENTRAL_ADDRESS, make_device
-from unsit.micropython_runner import micropython_env
+from unsit.lab.micropython_runner import micropython_env
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

@@ -9,10 +9,12 @@ import pytest
 
 from bleak_bumble import use_central
 from ble_world import DEVICE_ID, BleWorld
-from unsit import ble
 from unsit.commands import forget, pair, scan
 from unsit.errors import UnsitError
-from unsit.keys import KeyRing
+from unsit.links import ble
+from unsit.links import ble_scan
+from unsit.pairing import ble as ble_pairing
+from unsit.pairing.keys import KeyRing
 
 NAME = "unsit-" + DEVICE_ID[-4:]
 
@@ -43,15 +45,15 @@ async def test_scan_pair_scan_forget(ble_world: BleWorld, tmp_path: Path,
 
 async def test_bluetooth_off_is_one_clear_error(ble_world: BleWorld) -> None:
     use_central(None)
-    with pytest.raises(ble.BluetoothUnavailable, match="turn it on"):
-        await ble.scan(0.2)
+    with pytest.raises(ble_scan.BluetoothUnavailable, match="turn it on"):
+        await ble_scan.scan(0.2)
 
 
 async def test_device_out_of_range(ble_world: BleWorld, capsys: pytest.CaptureFixture[str]) -> None:
     assert await scan.run_async(argparse.Namespace(time=0.3)) == 1
     assert "No unsit device found" in capsys.readouterr().out
-    with pytest.raises(ble.DeviceNotFound, match="not advertising nearby"):
-        await ble.pair(NAME, KeyRing(), timeout=0.3)
+    with pytest.raises(ble_scan.DeviceNotFound, match="not advertising nearby"):
+        await ble_pairing.pair(NAME, KeyRing(), timeout=0.3)
 
 
 async def test_connecting_needs_a_pairing_first(ble_world: BleWorld) -> None:

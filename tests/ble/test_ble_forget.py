@@ -15,12 +15,14 @@ import pytest
 
 from ble_world import DEVICE_ID, BleWorld
 from sync_device import DirectLine
-from unsit import ble
-from unsit.client import Command, DeviceClient, DeviceError
 from unsit.commands import forget
 from unsit.errors import UnsitError
-from unsit.keys import KeyRing, PairedDevice
-from unsit.usb_pairing import pair_usb
+from unsit.links import ble
+from unsit.links import ble_scan
+from unsit.links.client import Command, DeviceClient, DeviceError
+from unsit.pairing import ble as ble_pairing
+from unsit.pairing.keys import KeyRing, PairedDevice
+from unsit.pairing.usb import pair_usb
 from unsit_firmware.logic import protocol
 
 NAME = "unsit-" + DEVICE_ID[-4:]
@@ -44,7 +46,7 @@ async def start_clip(world: BleWorld, flash: Path, window_ms: int = 60_000,
 
 async def refused(device: PairedDevice, host_id: bytes) -> str:
     """How the clip answers a session opened with ``device``'s key (the error text)."""
-    address = device.address or (await ble.find(device.name, 5)).address
+    address = device.address or (await ble_scan.find(device.name, 5)).address
     with pytest.raises(ble.AccessRefused) as error:
         await ble.BleTransport(address, device, host_id).open()
     return str(error.value)
@@ -56,7 +58,7 @@ async def test_forget_over_ble_then_the_old_key_is_refused(
     flash.mkdir()
     await start_clip(ble_world, flash)
     keyring = KeyRing()
-    old = await ble.pair(NAME, keyring, timeout=5)
+    old = await ble_pairing.pair(NAME, keyring, timeout=5)
     async with await ble.connect(None, keyring, timeout=5) as link:
         client = DeviceClient(link, timeout=5, retries=0)
         for command, request in (
@@ -80,7 +82,7 @@ async def test_a_clip_out_of_reach_keeps_the_key_and_says_so(
     flash = tmp_path / "flash"
     flash.mkdir()
     await start_clip(ble_world, flash)
-    await ble.pair(NAME, KeyRing(), timeout=5)
+    await ble_pairing.pair(NAME, KeyRing(), timeout=5)
     await ble_world.stop_firmware()            # out of range
     capsys.readouterr()
     assert await forget.run_async(forget_args(NAME, time=0.3)) == 0

@@ -2,7 +2,7 @@
 
 The firmware runs on the board-grade 32-bit build, whose ``bluetooth`` module is MicroPython's
 binding over NimBLE, speaking HCI to a bumble controller on a pty; the laptop side is the
-unmodified ``unsit.ble`` on bleak over bumble, on the same link (nimble_world.py). The clip is
+unmodified ``unsit.links.ble`` on bleak over bumble, on the same link (nimble_world.py). The clip is
 the whole device app (mpy/ble_app_main.py) for pairing and its own log, the BLE protocol
 service on a prefilled flash log (mpy/ble_log_main.py) for a week's sync, reconnect and forget,
 and the peripheral with an echo service (mpy/ble_echo_main.py) for back-pressure and for hosts
@@ -24,14 +24,18 @@ from sync_device import DirectLine
 from test_ble_forget import forget_args
 from test_ble_pairing_audit import CLOSED_WITHIN_S, closed_after
 from test_ble_sync import T_START, WEEK, expected, stored
-from unsit import ble
-from unsit.client import DeviceClient
+from unsit import sync_choice
 from unsit.commands import forget
-from unsit.keys import KeyRing
+from unsit.links import aes_block
+from unsit.links import ble
+from unsit.links import ble_scan
+from unsit.links.client import DeviceClient
+from unsit.links.transport import TransportError
+from unsit.pairing import ble as ble_pairing
+from unsit.pairing.keys import KeyRing
+from unsit.pairing.usb import pair_usb, reset_keys_usb
 from unsit.store import open_store
 from unsit.sync import sync_device
-from unsit.transport import TransportError
-from unsit.usb_pairing import pair_usb, reset_keys_usb
 from unsit_firmware.logic import ble_ids, events
 from unsit_firmware.logic.ble_ids import ADV_FAST_US as FAST_US
 from unsit_firmware.logic.ble_ids import ADV_SLOW_US as SLOW_US
@@ -64,17 +68,17 @@ async def test_the_whole_app_pairs_and_syncs(nimble_world: NimbleWorld, tmp_path
     # Switched on: the window is open and NimBLE was asked to advertise fast.
     assert controller.advertising_interval_us == FAST_US
     keyring = KeyRing()
-    device = await ble.pair(NAME, keyring, timeout=5)
+    device = await ble_pairing.pair(NAME, keyring, timeout=5)
     assert device.device_id == DEVICE_ID and len(device.key) == 32
     assert (flash / "keys.bin").stat().st_size == 40
     await nimble_world.wait_advertising()
     with pytest.raises(ble.AccessRefused, match="pairing window"):   # one pairing per window
-        await ble.pair(NAME, KeyRing(tmp_path / "stranger.json"), timeout=5)
+        await ble_pairing.pair(NAME, KeyRing(tmp_path / "stranger.json"), timeout=5)
     async with await ble.connect(None, keyring, timeout=5) as link:
         assert (await DeviceClient(link).hello()).device_id == DEVICE_ID
     # The app's own log over the air: its boot and this pairing, flushed at once.
     db = tmp_path / "unsit.db"
-    report = await ble.sync_ble(None, db, timeout=5.0)
+    report = await sync_choice.sync_ble(None, db, timeout=5.0)
     assert report.missing == 0 and report.corrupt == 0
     with sqlite3.connect(db) as conn:
         kinds = [kind for (kind,) in conn.execute("SELECT kind FROM records ORDER BY seq")]
@@ -87,17 +91,17 @@ async def test_pairing_outside_the_window_is_refused(nimble_world: NimbleWorld,
     controller, flash = await start_log_clip(nimble_world, tmp_path, 0, window_ms=0)
     assert controller.advertising_interval_us == SLOW_US
     with pytest.raises(ble.AccessRefused, match="pairing window"):
-        await ble.pair(NAME, KeyRing(), timeout=5)
+        await ble_pairing.pair(NAME, KeyRing(), timeout=5)
     assert not (flash / "keys.bin").exists()
 
 
 @pytest.mark.slow
 async def test_sync_a_week(nimble_world: NimbleWorld, tmp_path: Path) -> None:
     controller, _ = await start_log_clip(nimble_world, tmp_path, WEEK)
-    await ble.pair(NAME, KeyRing(), timeout=5)
+    await ble_pairing.pair(NAME, KeyRing(), timeout=5)
     before = controller.notifications
     db = tmp_path / "unsit.db"
-    report = await ble.sync_ble(None, db, timeout=5.0)
+    report = await sync_choice.sync_ble(None, db, timeout=5.0)
     assert report.minutes == WEEK and report.missing == 0 and report.corrupt == 0
     assert stored(db) == expected(WEEK)
     # 315 READs of up to 32 records and a few other requests, each answer at most three
@@ -111,7 +115,7 @@ async def test_sync_resumes_after_the_link_drops(nimble_world: NimbleWorld,
     minutes = 1500
     controller, _ = await start_log_clip(nimble_world, tmp_path, minutes)
     keyring = KeyRing()
-    await ble.pair(NAME, keyring, timeout=5)
+    await ble_pairing.pair(NAME, keyring, timeout=5)
     db = tmp_path / "unsit.db"
     store = open_store(db)
     try:
@@ -138,10 +142,10 @@ async def test_sync_ble_finds_the_clip_again_after_a_drop(nimble_world: NimbleWo
                                                           tmp_path: Path) -> None:
     minutes = 1500
     controller, _ = await start_log_clip(nimble_world, tmp_path, minutes)
-    await ble.pair(NAME, KeyRing(), timeout=5)
+    await ble_pairing.pair(NAME, KeyRing(), timeout=5)
     before = controller.notifications
     db = tmp_path / "unsit.db"
-    syncing = asyncio.create_task(ble.sync_ble(None, db, timeout=5.0))
+    syncing = asyncio.create_task(sync_choice.sync_ble(None, db, timeout=5.0))
     while controller.notifications - before < 40:
         assert not syncing.done()
         await asyncio.sleep(0.001)
@@ -159,7 +163,7 @@ async def test_back_pressure_is_retried_never_dropped(nimble_world: NimbleWorld,
                                                    extra_env={
         "UNSIT_KEYSTORE": str(tmp_path / "keys.bin"), "UNSIT_WINDOW_MS": "60000"})
     keyring = KeyRing()
-    await ble.pair(NAME, keyring, timeout=5)
+    await ble_pairing.pair(NAME, keyring, timeout=5)
     size = 8_000
     async with await ble.connect(None, keyring, timeout=5) as link:
         before = controller.notifications
@@ -176,7 +180,7 @@ async def test_a_stuck_link_is_ended_after_the_stall_limit(nimble_world: NimbleW
     controller = await nimble_world.start_firmware("ble_echo_main.py", extra_env={
         "UNSIT_KEYSTORE": str(tmp_path / "keys.bin"), "UNSIT_WINDOW_MS": "60000"})
     keyring = KeyRing()
-    await ble.pair(NAME, keyring, timeout=5)
+    await ble_pairing.pair(NAME, keyring, timeout=5)
     async with await ble.connect(None, keyring, timeout=5) as link:
         controller.hold()   # connected, but nothing more goes out: NimBLE's buffers stay full
         started = asyncio.get_running_loop().time()
@@ -196,7 +200,7 @@ async def test_a_stuck_link_is_ended_after_the_stall_limit(nimble_world: NimbleW
 async def test_a_silent_host_is_sent_away(nimble_world: NimbleWorld, tmp_path: Path) -> None:
     await nimble_world.start_firmware("ble_echo_main.py", extra_env={
         "UNSIT_KEYSTORE": str(tmp_path / "keys.bin"), "UNSIT_HANDSHAKE_MS": "300"})
-    found = await ble.find(NAME, 5)
+    found = await ble_scan.find(NAME, 5)
     ended = asyncio.Event()
     async with BleakClient(found.address, disconnected_callback=lambda _: ended.set()):
         await asyncio.wait_for(ended.wait(), 5)   # says nothing; the clip hangs up
@@ -208,7 +212,7 @@ async def test_forget_over_ble_then_the_old_key_is_refused(
         nimble_world: NimbleWorld, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _, flash = await start_log_clip(nimble_world, tmp_path, 0)
     keyring = KeyRing()
-    old = await ble.pair(NAME, keyring, timeout=5)
+    old = await ble_pairing.pair(NAME, keyring, timeout=5)
     assert (flash / "keys.bin").stat().st_size == 40
     capsys.readouterr()
     assert await forget.run_async(forget_args(time=5.0)) == 0
@@ -217,7 +221,7 @@ async def test_forget_over_ble_then_the_old_key_is_refused(
     # The clip ended that session itself (gap_disconnect) and advertises again; the old key
     # is now refused.
     await nimble_world.wait_advertising(5)
-    found = await ble.find(NAME, 5)
+    found = await ble_scan.find(NAME, 5)
     with pytest.raises(ble.AccessRefused, match="not paired"):
         await ble.BleTransport(found.address, old, keyring.host_id).open()
     assert nimble_world.firmware_alive()
@@ -254,9 +258,9 @@ async def test_a_refused_host_with_more_records_queued_cannot_stop_the_clip(
     # "terminating" and another gap_disconnect raises OSError(EALREADY), which used to end
     # the peripheral's task: the clip never advertised again until it was restarted.
     await start_log_clip(nimble_world, tmp_path, 0)
-    found = await ble.find(NAME, 5)
+    found = await ble_scan.find(NAME, 5)
     # named by a key the clip never stored
-    hello = ss.HostSession(b"STRANGER", ble.aes_ecb, lambda n: bytes(n)).hello(bytes(32))
+    hello = ss.HostSession(b"STRANGER", aes_block.aes_ecb, lambda n: bytes(n)).hello(bytes(32))
     assembler = RecordAssembler()
     records: list[bytes] = []
 
@@ -279,4 +283,4 @@ async def test_a_refused_host_with_more_records_queued_cannot_stop_the_clip(
     assert refused.value.code == ss.NOT_PAIRED
     await nimble_world.wait_advertising(5)
     assert "Traceback" not in "".join(nimble_world.output)
-    await ble.pair(NAME, KeyRing(), timeout=5)   # and serves the next host
+    await ble_pairing.pair(NAME, KeyRing(), timeout=5)   # and serves the next host

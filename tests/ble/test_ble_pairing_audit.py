@@ -21,13 +21,14 @@ import pytest
 
 from ble_world import DEVICE_ID, BleWorld
 from sync_device import DirectLine
-from unsit import ble
 from unsit.cli import main
-from unsit.client import Command, DeviceClient
-from unsit.keys import KeyRing
+from unsit.links import ble
+from unsit.links.client import Command, DeviceClient
+from unsit.links.transport import LinkLost
+from unsit.pairing import ble as ble_pairing
+from unsit.pairing.keys import KeyRing
+from unsit.pairing.usb import pair_usb, reset_keys_usb
 from unsit.sync import sync_serial
-from unsit.transport import LinkLost
-from unsit.usb_pairing import pair_usb, reset_keys_usb
 from unsit_firmware.logic import events, protocol
 
 NAME = "unsit-" + DEVICE_ID[-4:]
@@ -61,7 +62,7 @@ async def test_key_changes_are_logged_and_a_forgotten_session_is_closed(
                 "UNSIT_START": "1790000000", "UNSIT_SERIAL_FD": str(fd)})
         os.close(fd)
         laptop, desktop = KeyRing(), KeyRing(tmp_path / "desktop.json")
-        await ble.pair(NAME, laptop, timeout=5)            # over the air, in the window
+        await ble_pairing.pair(NAME, laptop, timeout=5)            # over the air, in the window
         await pair_usb(line.path, desktop)                 # over the cable
 
         # The laptop makes the clip forget it over BLE: answered, then the clip hangs up.

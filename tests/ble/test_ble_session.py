@@ -1,7 +1,7 @@
 """Who may talk to the clip over BLE, end to end: real firmware, real host code, bumble link.
 
 The firmware (hw/ble_peripheral.py + logic/secure_session.py, an echo service) runs under the
-``micropython`` interpreter; the host side is ``unsit.ble`` on bleak over bumble.
+``micropython`` interpreter; the host side is ``unsit.links.ble`` on bleak over bumble.
 """
 
 from __future__ import annotations
@@ -11,9 +11,12 @@ import asyncio
 import pytest
 
 from ble_world import DEVICE_ID, BleWorld
-from unsit import ble
-from unsit.keys import KeyRing, PairedDevice
-from unsit.transport import LinkLost, TransportError
+from unsit.links import aes_block
+from unsit.links import ble
+from unsit.links import ble_scan
+from unsit.links.transport import LinkLost, TransportError
+from unsit.pairing import ble as ble_pairing
+from unsit.pairing.keys import KeyRing, PairedDevice
 from unsit_firmware.logic import secure_session as ss
 
 NAME = "unsit-" + DEVICE_ID[-4:]
@@ -21,7 +24,7 @@ NAME = "unsit-" + DEVICE_ID[-4:]
 
 async def pair(world: BleWorld) -> tuple[KeyRing, PairedDevice]:
     keyring = KeyRing()
-    device = await ble.pair(NAME, keyring, timeout=5)
+    device = await ble_pairing.pair(NAME, keyring, timeout=5)
     return keyring, device
 
 
@@ -32,7 +35,7 @@ async def test_pair_in_the_window_then_talk_encrypted(ble_world: BleWorld) -> No
     assert device.device_id == DEVICE_ID and device.name == NAME and len(device.key) == 32
     assert KeyRing().get(DEVICE_ID) == device  # saved
     assert ble_world.keystore.stat().st_size == 40  # the device stored one host
-    found = await ble.scan(0.5, keyring)
+    found = await ble_scan.scan(0.5, keyring)
     assert found[0].paired
     async with await ble.connect(None, keyring, timeout=5) as link:
         assert await link.request(b"hello", timeout=5) == b"echo:hello"
@@ -78,7 +81,7 @@ async def test_replayed_session_and_tampered_record_are_refused(ble_world: BleWo
     sent: list[bytes] = []
     link = ble.RecordLink(device.address, NAME)
     await link.connect()
-    host = ss.HostSession(keyring.host_id, ble.aes_ecb, lambda n: bytes(n))
+    host = ss.HostSession(keyring.host_id, aes_block.aes_ecb, lambda n: bytes(n))
     for record in (host.hello(device.key),):
         sent.append(record)
         await link.send(record)

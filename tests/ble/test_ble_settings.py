@@ -1,6 +1,6 @@
 """``unsit settings``, ``status`` and ``buzz`` over the paired Bluetooth LE session, through the
 real device app (app.device.run under MicroPython, tests/ble/mpy/ble_app_main.py) and the
-host's ``unsit.ble`` on bleak over the bumble link."""
+host's ``unsit.links.ble`` on bleak over the bumble link."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from ble_world import DEVICE_ID, BleWorld
-from unsit import ble
 from unsit.commands import buzz, settings, status
 from unsit.errors import UnsitError
-from unsit.keys import KeyRing
-from unsit.simulation import read_log
+from unsit.lab.simulation import read_log
+from unsit.pairing import ble as ble_pairing
+from unsit.pairing.keys import KeyRing
 from unsit_firmware.logic import events, patterns
 
 NAME = "unsit-" + DEVICE_ID[-4:]
@@ -43,7 +43,7 @@ async def test_settings_status_and_buzz_over_bluetooth(
     await ble_world.start_firmware(script="ble_app_main.py", extra_env={
         "UNSIT_STORAGE": str(flash), "UNSIT_RESET": str(events.RESET_POWER_ON),
         "UNSIT_MOTOR_LOG": str(motor)})
-    await ble.pair(NAME, KeyRing(), timeout=5)       # switched on: its window is open
+    await ble_pairing.pair(NAME, KeyRing(), timeout=5)       # switched on: its window is open
     capsys.readouterr()
     # the window opening and the new key are felt first, at the default strength
     await wait_pulses(motor, len(patterns.steps(patterns.PAIRING_OPEN))

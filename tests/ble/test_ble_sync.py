@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 
 from ble_world import DEVICE_ID, BleWorld
-from unsit import ble
-from unsit.keys import KeyRing
+from unsit import sync_choice
+from unsit.links import ble
+from unsit.links.transport import TransportError
+from unsit.pairing import ble as ble_pairing
+from unsit.pairing.keys import KeyRing
 from unsit.store import open_store
 from unsit.sync import sync_device
-from unsit.transport import TransportError
 
 T_START = 1_790_000_000
 WEEK = 7 * 24 * 60
@@ -50,9 +52,9 @@ async def start_log_device(world: BleWorld, tmp: Path, minutes: int, **options: 
 async def test_sync_a_week_over_ble(ble_world: BleWorld, tmp_path: Path) -> None:
     await start_log_device(ble_world, tmp_path, WEEK)
     keyring = KeyRing()
-    await ble.pair("unsit-" + DEVICE_ID[-4:], keyring, timeout=5)
+    await ble_pairing.pair("unsit-" + DEVICE_ID[-4:], keyring, timeout=5)
     db = tmp_path / "unsit.db"
-    report = await ble.sync_ble(None, db, timeout=5.0)
+    report = await sync_choice.sync_ble(None, db, timeout=5.0)
     assert report.minutes == WEEK and report.missing == 0 and report.corrupt == 0
     assert stored(db) == expected(WEEK)
 
@@ -61,7 +63,7 @@ async def test_sync_resumes_after_the_link_drops(ble_world: BleWorld, tmp_path: 
     minutes = 1500
     bridge = await start_log_device(ble_world, tmp_path, minutes)
     keyring = KeyRing()
-    await ble.pair("unsit-" + DEVICE_ID[-4:], keyring, timeout=5)
+    await ble_pairing.pair("unsit-" + DEVICE_ID[-4:], keyring, timeout=5)
     db = tmp_path / "unsit.db"
     store = open_store(db)
     try:
@@ -87,10 +89,10 @@ async def test_sync_ble_finds_the_clip_again_after_a_drop_and_resumes(
         ble_world: BleWorld, tmp_path: Path) -> None:
     minutes = 1500
     bridge = await start_log_device(ble_world, tmp_path, minutes)
-    await ble.pair("unsit-" + DEVICE_ID[-4:], KeyRing(), timeout=5)
+    await ble_pairing.pair("unsit-" + DEVICE_ID[-4:], KeyRing(), timeout=5)
     db = tmp_path / "unsit.db"
     said: list[str] = []
-    syncing = asyncio.create_task(ble.sync_ble(None, db, say=said.append, timeout=5.0))
+    syncing = asyncio.create_task(sync_choice.sync_ble(None, db, say=said.append, timeout=5.0))
     while bridge.notifications_sent < 40:
         assert not syncing.done()
         await asyncio.sleep(0.001)

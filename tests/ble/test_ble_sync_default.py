@@ -20,11 +20,12 @@ from serial.tools.list_ports_common import ListPortInfo
 from ble_world import DEVICE_ID, BleWorld
 from bleak_bumble import use_central
 from sync_device import DirectLine
-from unsit import ble
+from unsit import sync_choice
 from unsit.commands import sync
 from unsit.errors import UnsitError
-from unsit.keys import KeyRing, PairedDevice
-from unsit.usb_pairing import pair_usb
+from unsit.pairing import ble as ble_pairing
+from unsit.pairing.keys import KeyRing, PairedDevice
+from unsit.pairing.usb import pair_usb
 
 NAME = "unsit-" + DEVICE_ID[-4:]
 MINUTES = 100
@@ -65,7 +66,7 @@ async def test_paired_clip_syncs_over_bluetooth_by_default(
         capsys: pytest.CaptureFixture[str]) -> None:
     usb_ports(monkeypatch)                      # nothing on USB
     await start_clip(ble_world, tmp_path)
-    await ble.pair(NAME, KeyRing(), timeout=5)
+    await ble_pairing.pair(NAME, KeyRing(), timeout=5)
     capsys.readouterr()
     report, _ = await run_sync(tmp_path / "unsit.db", capsys)
     assert report["via"] == "Bluetooth LE" and report["device_id"] == DEVICE_ID
@@ -105,11 +106,11 @@ async def test_out_of_range_or_unpaired_without_usb(
     db = tmp_path / "unsit.db"
     with pytest.raises(UnsitError, match=r"^no unsit device found on USB: .*; or pair the "
                        "clip for Bluetooth with 'unsit pair'$"):
-        await ble.sync_auto(None, db)
+        await sync_choice.sync_auto(None, db)
     keyring = KeyRing()
     keyring.add(PairedDevice(DEVICE_ID, NAME, bytes(32), "F0:0D:00:00:00:01"))
     with pytest.raises(UnsitError, match=rf"^cannot reach the clip. Bluetooth: {NAME} is not "
                        r"advertising nearby: is it in range .*\? USB: no unsit device found"):
-        await ble.sync_auto(None, db, scan_s=0.3)
+        await sync_choice.sync_auto(None, db, scan_s=0.3)
     with pytest.raises(UnsitError, match="unsit-ffff is not paired with this computer"):
-        await ble.sync_auto("unsit-ffff", db)   # a named clip: Bluetooth only
+        await sync_choice.sync_auto("unsit-ffff", db)   # a named clip: Bluetooth only

@@ -12,9 +12,11 @@ import pytest
 
 from ble_world import DEVICE_ID, BleWorld
 from sync_device import DirectLine
-from unsit import ble
-from unsit.keys import KeyRing
-from unsit.usb_pairing import pair_usb
+from unsit import sync_choice
+from unsit.links import ble
+from unsit.pairing import ble as ble_pairing
+from unsit.pairing.keys import KeyRing
+from unsit.pairing.usb import pair_usb
 
 T_START = 1_790_000_000
 
@@ -31,11 +33,11 @@ async def test_pair_over_usb_then_sync_over_ble(ble_world: BleWorld, tmp_path: P
                 "UNSIT_START": str(T_START), "UNSIT_SERIAL_FD": str(fd)})
         os.close(fd)
         with pytest.raises(ble.AccessRefused, match="pairing window"):
-            await ble.pair("unsit-" + DEVICE_ID[-4:], KeyRing(), timeout=5)  # over the air: window closed
+            await ble_pairing.pair("unsit-" + DEVICE_ID[-4:], KeyRing(), timeout=5)  # over the air: window closed
         device = await pair_usb(line.path, KeyRing())
         assert device.device_id == DEVICE_ID and device.name == "unsit-" + DEVICE_ID[-4:]
         assert (flash / "keys.bin").stat().st_size == 40
-        report = await ble.sync_ble(None, tmp_path / "unsit.db", timeout=5.0)
+        report = await sync_choice.sync_ble(None, tmp_path / "unsit.db", timeout=5.0)
         assert report.minutes == 100 and report.device.device_id == DEVICE_ID
         assert KeyRing().get(DEVICE_ID).address == "F0:0D:00:00:00:01"  # learnt when found
     finally:

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from board import board_status
 
-from unsit.micropython_runner import micropython_env, run_micropython
+from unsit.lab.micropython_runner import micropython_env, run_micropython
 
 FIRMWARE = Path(__file__).resolve().parents[2] / "firmware"
 HERE = Path(__file__).resolve().parent

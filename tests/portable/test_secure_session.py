@@ -28,7 +28,7 @@ def aes_ecb():
         import cryptolib
 
         return lambda key: cryptolib.aes(key, 1)
-    from unsit.aes_block import aes_ecb as host_aes
+    from unsit.links.aes_block import aes_ecb as host_aes
 
     return host_aes
 

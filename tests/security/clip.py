@@ -9,7 +9,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from unsit.micropython_runner import micropython_command, micropython_env
+from unsit.lab.micropython_runner import micropython_command, micropython_env
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRMWARE = ROOT / "firmware"

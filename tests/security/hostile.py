@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from unsit_firmware.logic import events, protocol, records
 
-from unsit.transport import Transport
+from unsit.links.transport import Transport
 
 DEVICE_ID = "5eca1d01"
 LOG_ID = "10c0ffee"

@@ -18,11 +18,12 @@ from unsit_firmware.logic.record_stream import prefixed
 
 from ble_world import DEVICE_ID, BleWorld
 from sync_device import DirectLine
-from unsit import ble
 from unsit.commands.forget import _over_ble
-from unsit.keys import KeyRing, PairedDevice
+from unsit.links import ble
+from unsit.pairing import ble as ble_pairing
+from unsit.pairing.keys import KeyRing, PairedDevice
+from unsit.pairing.usb import pair_usb, reset_keys_usb
 from unsit.sync import sync_serial
-from unsit.usb_pairing import pair_usb, reset_keys_usb
 
 NAME = "unsit-" + DEVICE_ID[-4:]
 APP = Path(__file__).resolve().parent / "mpy" / "clip_app_main.py"
@@ -61,10 +62,10 @@ async def test_switching_a_paired_clip_on_opens_no_pairing_window(ble_world: Ble
                                                                   tmp_path: Path) -> None:
     await start_app(ble_world, tmp_path)
     laptop = KeyRing()
-    await ble.pair(NAME, laptop, timeout=5)       # a new clip: switching it on is the gesture
+    await ble_pairing.pair(NAME, laptop, timeout=5)       # a new clip: switching it on is the gesture
     await start_app(ble_world, tmp_path)          # switched off and on again, now paired
     with pytest.raises(ble.AccessRefused, match="pairing window"):
-        await ble.pair(NAME, KeyRing(tmp_path / "stranger.json"), timeout=5)
+        await ble_pairing.pair(NAME, KeyRing(tmp_path / "stranger.json"), timeout=5)
     async with await ble.connect(None, laptop, timeout=5) as link:   # the wearer's still works
         assert await link.request(protocol.hello_request(1), 5)
 
@@ -76,7 +77,7 @@ async def test_a_key_paired_over_the_air_is_felt_and_logged_in_full(
         await start_app(ble_world, tmp_path, line.device_fd())
         motor = tmp_path / "motor.log"
         laptop = KeyRing()
-        await ble.pair(NAME, laptop, timeout=5)
+        await ble_pairing.pair(NAME, laptop, timeout=5)
         await wait_felt(motor, patterns.KEY_CHANGED, 1)
         report = await sync_serial(line.path, tmp_path / "unsit.db")
     finally:
@@ -109,14 +110,14 @@ async def test_pairing_over_the_air_cannot_replace_a_known_hosts_key(ble_world: 
                                                                      tmp_path: Path) -> None:
     await ble_world.start_firmware(window_ms=60_000)
     laptop = KeyRing()
-    await ble.pair(NAME, laptop, timeout=5)
+    await ble_pairing.pair(NAME, laptop, timeout=5)
     await ble_world.start_firmware(window_ms=60_000)   # a window open again later
     # A stranger who saw the laptop's host id pairs under it, in the window.
     forged = tmp_path / "stranger.json"
     forged.write_text(json.dumps({"host_id": laptop.host_id.hex(), "devices": []}))
     stranger = KeyRing(forged)
     with pytest.raises(ble.AccessRefused, match="already has a key"):
-        await ble.pair(NAME, stranger, timeout=5)
+        await ble_pairing.pair(NAME, stranger, timeout=5)
     async with await ble.connect(None, laptop, timeout=5) as link:   # not locked out
         assert await link.request(b"still mine", 5) == b"echo:still mine"
 
@@ -125,7 +126,7 @@ async def test_no_stable_identifier_travels_in_clear(ble_world: BleWorld,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     await ble_world.start_firmware(window_ms=60_000)
     laptop = KeyRing()
-    await ble.pair(NAME, laptop, timeout=5)
+    await ble_pairing.pair(NAME, laptop, timeout=5)
     sent: list[bytes] = []
     send = ble.RecordLink.send
 
@@ -167,13 +168,13 @@ async def test_a_refusal_before_authentication_is_not_believed(
         ble_world: BleWorld, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     await ble_world.start_firmware(window_ms=60_000)
     laptop = KeyRing()
-    device = await ble.pair(NAME, laptop, timeout=5)
+    device = await ble_pairing.pair(NAME, laptop, timeout=5)
     # The clip was last seen elsewhere; now a spoofer with the clip's name (and no key)
     # answers in its place.
     laptop.add(PairedDevice(device.device_id, device.name, device.key, "C0:FF:EE:00:00:01"))
     ble_world.keystore.unlink()
     await ble_world.start_firmware()
-    held, _ = await ble.forget_ble(laptop.choose(None), laptop, 5)
+    held, _ = await ble_pairing.forget_ble(laptop.choose(None), laptop, 5)
     assert held is None                                   # unknown, not "already forgotten"
     assert KeyRing().choose(None).address == "C0:FF:EE:00:00:01"   # the spoofer's not saved
     await _over_ble(laptop.choose(None), laptop, 5)

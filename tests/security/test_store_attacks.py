@@ -16,7 +16,7 @@ import pytest
 from clip import Clip
 from fault_relay import raw_pty
 from unsit import cli, store
-from unsit.keys import KeyRing, PairedDevice
+from unsit.pairing.keys import KeyRing, PairedDevice
 
 
 def unsit(*args: str, **options: object) -> subprocess.CompletedProcess[str]:

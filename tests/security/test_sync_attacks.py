@@ -16,11 +16,11 @@ import pytest
 from clip import Clip
 from fault_relay import raw_pty
 from hostile import DEVICE_ID, HostileClip, minute
-from unsit.client import DeviceClient, DeviceError
 from unsit.errors import UnsitError
+from unsit.lab.tracegen import generate
+from unsit.links.client import DeviceClient, DeviceError
 from unsit.store import open_store
 from unsit.sync import READ_SLACK, sync_device, sync_serial
-from unsit.tracegen import generate
 
 
 def sync(clip: HostileClip, store_path: str | Path = ":memory:") -> object:
@@ -120,7 +120,7 @@ LATEST_UTC = 4102444800     # 2100-01-01
 def test_set_time_is_bounded_on_both_sides(tmp_path: Path) -> None:
     clip, path = served(tmp_path, "clip", minutes=3)
     try:
-        from unsit.transport import SerialTransport
+        from unsit.links.transport import SerialTransport
 
         async def try_2100() -> None:
             async with SerialTransport(path) as link:
@@ -221,7 +221,7 @@ def test_settings_changed_behind_the_wearers_back_are_reported(
     """Whoever holds a key (or the cable) can change the clip's settings: the next sync of the
     wearer's own computer says so, loudly."""
     from unsit.commands.sync import print_report
-    from unsit.transport import SerialTransport
+    from unsit.links.transport import SerialTransport
 
     db = tmp_path / "unsit.db"
     clip, path = served(tmp_path, "clip", minutes=5, start=1_790_000_000)

@@ -1,6 +1,6 @@
 """``unsit analyze``: run the firmware's posture detector over a recorded trace.
 
-Reads a trace (x y z in g, or time,x,y,z; text or CSV, gzip or not; see :mod:`unsit.trace`)
+Reads a trace (x y z in g, or time,x,y,z; text or CSV, gzip or not; see :mod:`unsit.lab.trace`)
 as a stream, turns it into what a board would deliver (25 Hz, integer milli-g) and writes one
 CSV row per whole second: ``second,state,steps``. Memory stays flat however long the file.
 """
@@ -12,7 +12,7 @@ import csv
 import sys
 
 from unsit import console
-from unsit.trace import TraceReader, board_stream
+from unsit.lab.trace import TraceReader, board_stream
 
 NAME = "analyze"
 HELP = "Run the firmware's posture detector on a trace file and print states per second (CSV)."
@@ -38,7 +38,7 @@ def open_trace(path: str, rate: float | None, bar: console.ProgressBar) -> Trace
 
 
 def run(args: argparse.Namespace) -> int:
-    from unsit.analysis import detect_stream  # the firmware detector, imported only when used
+    from unsit.lab.analysis import detect_stream  # the firmware detector, imported only when used
 
     with console.ProgressBar(f"reading {args.trace}") as bar, \
             open_trace(args.trace, args.rate, bar) as reader:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from unsit.client import require_version
-from unsit.clip_link import add_clip_arguments, open_clip
+from unsit.links.client import require_version
+from unsit.links.clip import add_clip_arguments, open_clip
 from unsit_firmware.logic import patterns, protocol
 
 NAME = "buzz"

@@ -1,6 +1,6 @@
 """``unsit demo``: an office worker's day on a simulated clip, for people without a board.
 
-Generates the day's accelerometer trace (``unsit.tracegen``), runs the real
+Generates the day's accelerometer trace (``unsit.lab.tracegen``), runs the real
 ``firmware/main.py`` on it under the MicroPython interpreter on the simulated board, and
 shows the day: what the wearer did, when the clip reminded them, how each reminder was
 answered, and the totals. Then it syncs the simulated clip over a pty with the same code as
@@ -19,13 +19,13 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from unsit import clip_settings, console
+from unsit import cli, clip_settings, console
 from unsit.clip_settings import parse_assignments
 from unsit.commands.simulate import add_set_argument, duration
-from unsit.simulation import SimulationResult, simulate
+from unsit.lab.simulation import SimulationResult, simulate
 
 if TYPE_CHECKING:
-    from unsit import tracegen
+    from unsit.lab import tracegen
 
 NAME = "demo"
 HELP = "Run the real firmware on a simulated clip through an office day and show the reminders."
@@ -56,7 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from unsit import tracegen  # numpy: loaded only when a command needs it
+    from unsit.lab import tracegen  # numpy: loaded only when a command needs it
 
     settings = {"utc_offset_min": 0, **parse_assignments(args.assignments)}
     script = tracegen.parse_script(tracegen.office_day(args.seed))
@@ -83,8 +83,7 @@ def sync_and_summarise(clip: Path, db: Path) -> None:
     throw-away store, and print the day's summary from the synced data."""
     import asyncio
 
-    from unsit import cli
-    from unsit.serve import start_served_clip
+    from unsit.lab.serve import start_served_clip
     from unsit.sync import sync_serial
 
     print()
@@ -110,7 +109,7 @@ def answer(result: SimulationResult, index: int) -> str:
 
 def postures(script: tracegen.DayScript) -> list[tuple[float, str, float]]:
     """(start second, posture, seconds), a posture that a tap split in the script joined."""
-    from unsit import tracegen
+    from unsit.lab import tracegen
 
     out: list[tuple[float, str, float]] = []
     for t, seg in tracegen.segments_table(script):
@@ -125,7 +124,7 @@ def postures(script: tracegen.DayScript) -> list[tuple[float, str, float]]:
 
 def show_day(script: tracegen.DayScript, result: SimulationResult,
              settings: dict[str, int] | None = None) -> None:
-    from unsit import tracegen
+    from unsit.lab import tracegen
 
     def at(t_s: float) -> str:
         return (START + timedelta(seconds=int(t_s))).strftime("%H:%M")

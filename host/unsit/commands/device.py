@@ -10,7 +10,7 @@ import argparse
 
 from unsit import console
 from unsit.device_install import board_info, install
-from unsit.ports import find_device_port
+from unsit.links.ports import find_device_port
 
 NAME = "device"
 HELP = ("Install the firmware on a board over USB (device install) or show what it runs "

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from unsit.keys import KeyRing, PairedDevice
+from unsit.pairing.keys import KeyRing, PairedDevice
 
 NAME = "forget"
 HELP = "Unpair: the clip and this computer drop this computer's key (--all --port: factory reset)."
@@ -41,7 +41,7 @@ def _drop_local(keyring: KeyRing, device_id: str) -> str:
 
 
 async def _over_usb(args: argparse.Namespace, keyring: KeyRing) -> int:
-    from unsit.usb_pairing import forget_usb, reset_keys_usb
+    from unsit.pairing.usb import forget_usb, reset_keys_usb
 
     port = None if args.port == "auto" else args.port
     if args.all:
@@ -63,12 +63,14 @@ async def _over_usb(args: argparse.Namespace, keyring: KeyRing) -> int:
 
 
 async def _over_ble(device: PairedDevice, keyring: KeyRing, scan_s: float | None) -> None:
-    from unsit import ble  # bleak and cryptography: loaded only when a command needs them
-    from unsit.transport import TransportError
+    # bleak and cryptography: loaded only when a command needs them
+    from unsit.links.ble_scan import SCAN_S, BluetoothUnavailable, DeviceNotFound
+    from unsit.links.transport import TransportError
+    from unsit.pairing.ble import forget_ble
 
     try:
-        held, remaining = await ble.forget_ble(device, keyring, scan_s or ble.SCAN_S)
-    except (ble.BluetoothUnavailable, ble.DeviceNotFound, TransportError) as error:
+        held, remaining = await forget_ble(device, keyring, scan_s or SCAN_S)
+    except (BluetoothUnavailable, DeviceNotFound, TransportError) as error:
         keyring.forget(device.device_id)
         print(f"Forgot {device.name} (id {device.device_id}) on this computer only: the clip "
               f"could not be reached ({error}) and still holds this computer's key. Without "

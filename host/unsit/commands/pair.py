@@ -3,7 +3,7 @@
 The wearer first opens the pairing window on the clip: switching on a clip that holds no key
 yet opens it for two minutes, and on a clip with a button (M5StickC Plus2: button A) holding the button for 3 s
 opens it for one minute (docs/ble.md, "The pairing gesture"). The clip and this computer then
-agree on a secret key, which is kept in this computer's key file (``unsit.keys``). Without
+agree on a secret key, which is kept in this computer's key file (``unsit.pairing.keys``). Without
 NAME the one clip advertising nearby is used. With ``--port`` the pairing goes over the USB
 cable instead, with no window needed (``--port auto`` finds the clip on USB).
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from unsit.keys import KeyRing
+from unsit.pairing.keys import KeyRing
 
 NAME = "pair"
 HELP = ("Pair this computer with a clip (switch the clip on, or hold its button 3 s, first; "
@@ -31,8 +31,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 async def run_async(args: argparse.Namespace) -> int:
-    from unsit import ble  # bleak and cryptography: loaded only when a command needs them
-    from unsit.usb_pairing import pair_usb
+    # bleak and cryptography: loaded only when a command needs them
+    from unsit.links.ble_scan import SCAN_S
+    from unsit.pairing.ble import pair
+    from unsit.pairing.usb import pair_usb
 
     keyring = KeyRing()
     if args.port is not None:
@@ -42,7 +44,7 @@ async def run_async(args: argparse.Namespace) -> int:
         print("Pairing... (the clip's pairing window must be open: it is for 1 minute after "
               "holding its button for 3 s, or for 2 minutes after switching on a clip that "
               "is paired with no computer yet)")
-        device = await ble.pair(args.name, keyring, args.time or ble.SCAN_S)
+        device = await pair(args.name, keyring, args.time or SCAN_S)
     print(f"Paired with {device.name} (id {device.device_id}). Key saved in {keyring.path}.")
     return 0
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from unsit.keys import KeyRing
+from unsit.pairing.keys import KeyRing
 
 NAME = "scan"
 HELP = "List unsit devices nearby over Bluetooth LE, with signal strength and pairing."
@@ -21,9 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 async def run_async(args: argparse.Namespace) -> int:
-    from unsit import ble  # bleak: loaded only when a command needs it
+    from unsit.links import ble_scan  # bleak: loaded only when a command needs it
 
-    found = await ble.scan(args.time or ble.SCAN_S, KeyRing())
+    found = await ble_scan.scan(args.time or ble_scan.SCAN_S, KeyRing())
     if not found:
         print("No unsit device found nearby (is it awake, in range, and not connected "
               "to another computer?).")

@@ -17,9 +17,9 @@ import sys
 from typing import Any
 
 from unsit import clip_settings
-from unsit.clip_link import Clip, open_clip
-from unsit.client import DeviceError
 from unsit.errors import UnsitError
+from unsit.links.client import DeviceError
+from unsit.links.clip import Clip, open_clip
 from unsit_firmware.logic import protocol
 from unsit_firmware.logic.settings import entry_by_id
 

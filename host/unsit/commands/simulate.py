@@ -18,8 +18,8 @@ from unsit import console
 from unsit.clip_settings import parse_assignments
 from unsit.commands.analyze import RATE_HELP, TRACE_HELP, open_trace
 from unsit.errors import InputError
-from unsit.simulation import SimulationResult, simulate
-from unsit.trace import board_stream
+from unsit.lab.simulation import SimulationResult, simulate
+from unsit.lab.trace import board_stream
 
 NAME = "simulate"
 HELP = "Run the real firmware on a simulated clip over a trace and show the reminders it gives."
@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
 def serve(samples: bytes, start: datetime | None, speed: int,
           settings: dict[str, int] | None = None) -> int:
     """Serve the protocol of the simulated clip on a pty until stopped (issue 5)."""
-    from unsit.serve import print_ready, serve_until_stopped, start_served_clip
+    from unsit.lab.serve import print_ready, serve_until_stopped, start_served_clip
 
     if speed < 0:
         raise InputError("--speed must be a positive whole number")

@@ -17,9 +17,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from unsit.client import require_version
-from unsit.clip_link import add_clip_arguments, open_clip
 from unsit.clip_status import last_sync, status_dict
+from unsit.links.client import require_version
+from unsit.links.clip import add_clip_arguments, open_clip
 from unsit.store import default_path
 
 STATUS_FIGURES_SINCE = 2   # protocol version whose STATUS has them (docs/protocol.md)

@@ -23,7 +23,7 @@ from unsit_firmware.logic.settings import entry_by_id
 from unsit import console
 from unsit.durations import human_duration
 from unsit.errors import UnsitError
-from unsit.keys import KeyRing
+from unsit.pairing.keys import KeyRing
 from unsit.store import UNPLACEABLE_WHY, default_path
 
 if TYPE_CHECKING:
@@ -82,8 +82,8 @@ class ProgressLine:
 
 
 async def run_async(args: argparse.Namespace) -> int:
-    from unsit.ble import sync_auto  # bleak and cryptography: loaded only when syncing
     from unsit.sync import sync_serial
+    from unsit.sync_choice import sync_auto  # bleak and cryptography: loaded only when syncing
 
     progress = ProgressLine(sys.stderr)
     try:

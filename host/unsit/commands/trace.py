@@ -17,7 +17,7 @@ from typing import TextIO
 from unsit import console
 from unsit.durations import human_duration
 from unsit.errors import InputError
-from unsit.trace import check_rate
+from unsit.lab.trace import check_rate
 
 NAME = "trace"
 HELP = "Write an accelerometer trace of a day script (what the wearer does, line by line)."
@@ -69,8 +69,8 @@ def read_script(path: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from unsit import tracegen  # numpy: loaded only when a command needs it
-    from unsit.trace import write_trace
+    from unsit.lab import tracegen  # numpy: loaded only when a command needs it
+    from unsit.lab.trace import write_trace
 
     if args.example:
         print(tracegen.office_day(args.seed if args.seed is not None else 1))

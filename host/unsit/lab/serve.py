@@ -2,7 +2,7 @@
 firmware exactly as to a board (``unsit simulate TRACE --serve``).
 
 The firmware's ``main.py`` runs under MicroPython on the simulated board (see
-:mod:`unsit.simulation`), with the board's serial port on one end of a new pty
+:mod:`unsit.lab.simulation`), with the board's serial port on one end of a new pty
 (``UNSIT_SIM_SERIAL``: the pty master, inherited as a file descriptor). The other end's path
 is what the user gives to ``unsit sync --port``. This process keeps that end open, which keeps
 it in raw mode and stops the line from hanging up between two syncs. The trace plays as fast
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from unsit.errors import UnsitError
-from unsit.simulation import board_env, firmware_command
+from unsit.lab.simulation import board_env, firmware_command
 
 
 @dataclass

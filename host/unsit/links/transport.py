@@ -3,7 +3,7 @@
 A :class:`Transport` moves whole protocol messages (payloads, unframed): ``await
 t.request(message, timeout)`` sends one request and returns the next response. Every
 implementation is an async context manager, so USB and Bluetooth LE look the same to
-:mod:`unsit.client`::
+:mod:`unsit.links.client`::
 
     async with SerialTransport("/dev/ttyACM0") as link:
         reply = await link.request(hello_message, timeout=1.0)
@@ -32,7 +32,7 @@ import serial
 from unsit_firmware.logic import frame
 
 from unsit.errors import UnsitError
-from unsit.ports import open_failure
+from unsit.links.ports import open_failure
 
 
 class TransportError(UnsitError):

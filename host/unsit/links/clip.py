@@ -5,15 +5,16 @@ is plugged in, else Bluetooth to the only paired clip (the order ``unsit sync`` 
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from unsit.client import DeviceClient, DeviceInfo
 from unsit.errors import UnsitError
-from unsit.keys import KeyRing
-from unsit.ports import find_device_port
-from unsit.transport import SerialTransport, Transport
+from unsit.links.client import DeviceClient, DeviceInfo
+from unsit.links.ports import find_device_port
+from unsit.links.transport import SerialTransport, Transport
+from unsit.pairing.keys import KeyRing
 
 HANDSHAKE_S = 5.0
 
@@ -34,7 +35,7 @@ async def _usb(port: str | None) -> tuple[Transport, str]:
 
 
 async def _ble(name: str | None, keyring: KeyRing, scan_s: float) -> tuple[Transport, str]:
-    from unsit import ble
+    from unsit.links import ble  # bleak and cryptography: loaded only for Bluetooth
 
     return await ble.connect(name, keyring, scan_s), "Bluetooth LE"
 
@@ -65,11 +66,8 @@ async def open_clip(name: str | None, port: str | None, keyring: KeyRing | None 
         yield Clip(client, info, via)
 
 
-def add_clip_arguments(parser: object) -> None:
+def add_clip_arguments(parser: argparse.ArgumentParser) -> None:
     """``NAME`` and ``--port PATH``, as ``unsit sync`` takes them."""
-    import argparse
-
-    assert isinstance(parser, argparse.ArgumentParser)
     parser.add_argument("name", nargs="?", metavar="NAME",
                         help="a paired clip, reached over Bluetooth (unsit-XXXX or its id; "
                         "default: the clip on USB, else the only paired clip)")

@@ -5,7 +5,7 @@ it there) and calls :func:`build`. Everything the app touches behaves like the h
 time is virtual: the clock advances 40 ms for every sample the app reads, so a day of samples
 runs as fast as the interpreter can go.
 
-Configured by environment variables, set by the host (``unsit.simulation``):
+Configured by environment variables, set by the host (``unsit.lab.simulation``):
 
 ``UNSIT_SIM_TRACE``     (required) binary trace: int16 little-endian milli-g, x y z
                         interleaved, 25 Hz
@@ -47,7 +47,7 @@ The watchdog (``SimWDT``) follows ``machine.WDT``: the board arms it at the firs
 restarts the timeout; nothing stops it. When it expires the board resets: nothing more runs,
 nothing is flushed or saved; ``board.txt`` is written with ``reset 3`` (``events.RESET_WATCHDOG``)
 and ``trace_at`` (the trace sample the trace had reached at the reset) and the interpreter
-exits. The host (``unsit.simulation.run_until_end``) then starts the firmware again on the
+exits. The host (``unsit.lab.simulation.run_until_end``) then starts the firmware again on the
 same flash folder, from ``trace_at`` plus the samples that pass while the board boots, with
 reset cause watchdog: the trace carries on.
 

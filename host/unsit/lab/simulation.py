@@ -1,7 +1,7 @@
 """Running the real firmware on a simulated clip, and reading back what the wearer would feel.
 
 :func:`run_firmware` starts ``firmware/main.py`` under the ``micropython`` interpreter with
-the simulated board (``unsit/simboard``) first on its path, fed from board samples (int16
+the simulated board (``unsit/lab/simboard``) first on its path, fed from board samples (int16
 milli-g at 25 Hz). The firmware writes its log into the simulated flash folder as it would on
 a clip; :func:`read_log` reads it back with the firmware's own log code
 (``logic.flashlog``, ``logic.records``) and :func:`simulate` turns the records, and the
@@ -27,8 +27,8 @@ from pathlib import Path
 
 from unsit.errors import UnsitError
 from unsit.firmware import firmware_dir
-from unsit.micropython_runner import micropython_command, micropython_env
-from unsit.trace import BOARD_RATE_HZ as RATE_HZ
+from unsit.lab.micropython_runner import micropython_command, micropython_env
+from unsit.lab.trace import BOARD_RATE_HZ as RATE_HZ
 from unsit_firmware.logic import events, records
 from unsit_firmware.logic.flashlog import FlashLog
 from unsit_firmware.logic.settings import Settings

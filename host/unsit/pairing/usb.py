@@ -2,7 +2,7 @@
 
 Over USB no pairing window is needed (the cable is physical access); the clip stores the key
 as for Bluetooth pairing and answers with its half of the exchange. Afterwards the host
-reaches the clip over Bluetooth with that key (``unsit.ble.connect``). The cable is consent
+reaches the clip over Bluetooth with that key (``unsit.links.ble.connect``). The cable is consent
 for the reverse too: :func:`forget_usb` makes the clip drop this computer's key,
 :func:`reset_keys_usb` every computer's key (a factory reset of its pairings).
 """
@@ -12,15 +12,15 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from unsit.aes_block import aes_ecb
-from unsit.client import Command, DeviceClient, DeviceError, DeviceInfo
 from unsit.errors import UnsitError
-from unsit.keys import KeyRing, PairedDevice
-from unsit.ports import find_device_port
-from unsit.transport import SerialTransport
+from unsit.links.aes_block import aes_ecb
+from unsit.links.client import Command, DeviceClient, DeviceError, DeviceInfo
+from unsit.links.ports import find_device_port
+from unsit.links.transport import SerialTransport
+from unsit.pairing import PAIR_S
+from unsit.pairing.keys import KeyRing, PairedDevice
 from unsit_firmware.logic import protocol, secure_session
 
-PAIR_S = 20.0   # the clip's half of the key agreement takes seconds on a small MCU
 KEYS_S = 2.0    # rewriting the key file on flash
 
 

@@ -13,7 +13,7 @@ from typing import NamedTuple
 from unsit_firmware.logic.detector import Detector
 from unsit_firmware.logic.states import NAMES
 
-from unsit.trace import BOARD_RATE_HZ
+from unsit.lab.trace import BOARD_RATE_HZ
 
 
 class Second(NamedTuple):

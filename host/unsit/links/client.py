@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from unsit_firmware.logic import protocol
 
 from unsit.errors import UnsitError
-from unsit.transport import LinkTimeout, Transport
+from unsit.links.transport import LinkTimeout, Transport
 
 
 T = TypeVar("T")

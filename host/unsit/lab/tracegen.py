@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from unsit.errors import InputError
-from unsit.trace import write_trace
+from unsit.lab.trace import write_trace
 
 # LIS2DH12 datasheet (ST DocID025056), Table 3 "An, acceleration noise density":
 # 220 ug/sqrt(Hz) in high-resolution mode. Over the ODR/2 bandwidth that is
