@@ -20,7 +20,7 @@ from test_store import DEV, T0, count, store  # noqa: F401  (store: the fixture)
 from unsit_firmware.logic import events, records
 
 from unsit.commands.sync import print_report
-from unsit.logrecords import clock_link, decode
+from unsit.log.records import clock_link, decode
 from unsit.simulation import RATE_HZ, board_bytes, read_log, run_until_end
 from unsit.store import (
     DEEP_SLEEP,

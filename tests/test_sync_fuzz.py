@@ -12,7 +12,7 @@ from unsit_firmware.logic import events, protocol, records
 
 from unsit.client import DeviceClient
 from unsit.errors import UnsitError
-from unsit.logrecords import clock_link, decode, decode_many, hello_link
+from unsit.log.records import clock_link, decode, decode_many, hello_link
 from unsit.store import MINUTE, open_store
 from unsit.transport import Transport
 

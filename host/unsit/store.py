@@ -44,9 +44,9 @@ from pathlib import Path
 
 import platformdirs
 from unsit_firmware.logic import events
-from unsit_firmware.logic import records as records_format
 
 from unsit.errors import UnsitError
+from unsit.log.records import BOOT, IDLE, MINUTE, ClockLink, StoredRecord
 from unsit.private_files import create_private
 
 APP_NAME = "unsit"
@@ -127,6 +127,7 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         CREATE INDEX events_time ON events(device_id, t_utc);
         """,
     ),
+    # A migration is history: its text stays as applied. ``kind = 4`` is ``events.BOOT``.
     (
         2,
         "estimated times for boots that ended before the clock was set",
@@ -158,11 +159,6 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
-# Record kinds, as in the log format (firmware/logic/records.py): a minute, a run of unworn
-# minutes, or else an event kind from firmware/logic/events.py.
-MINUTE = records_format.MINUTE
-IDLE = records_format.IDLE
-BOOT = events.BOOT  # 4, as written in migration 2's partial index of BOOT events
 
 #: Reset causes (``events.RESET_*``, a BOOT event's ``a``) after which the board ran again at
 #: once, with power all along: the watchdog (both MicroPython ports), ``machine.reset()`` and
@@ -188,37 +184,6 @@ UNPLACEABLE_WHY = {
 _AWAITING = "awaiting"
 _ESTIMATE = "estimate"
 _CHAIN = "chain"
-
-
-@dataclass(frozen=True)
-class StoredRecord:
-    """One log record as the store keeps it, decoded far enough to be placed in time.
-
-    ``kind`` is :data:`MINUTE`, :data:`IDLE` or an event kind. ``t_device`` is UTC seconds
-    when ``clock_set``, else seconds of uptime in boot number ``boot`` (its low 8 bits, as the
-    log keeps them). ``values`` are the decoded fields: for a minute the five state seconds
-    then steps, for an idle run its minutes, for an event ``(a, b)``. ``body`` is the record's
-    bytes as read from the device.
-    """
-
-    seq: int
-    kind: int
-    boot: int
-    t_device: int
-    clock_set: bool
-    values: tuple[int, ...]
-    body: bytes
-
-
-@dataclass(frozen=True)
-class ClockLink:
-    """In boot ``boot`` (low 8 bits) UTC = uptime + ``offset_s``, learnt at record ``link_seq``
-    (it places that boot's uptime-stamped records with lower sequence numbers)."""
-
-    boot: int
-    link_seq: int
-    offset_s: int
-    source: str
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from unsit_firmware.logic import records as records_format
 
 from unsit.client import DeviceClient, DeviceInfo, ReadResult
 from unsit.errors import UnsitError
-from unsit.logrecords import clock_link, decode_many, hello_link
+from unsit.log.records import clock_link, decode_many, hello_link
 from unsit.ports import find_device_port
 from unsit.store import (
     IDLE, MINUTE, ClockLink, Store, StoredRecord, default_path, open_store)
