@@ -20,22 +20,11 @@ from test_store import DEV, T0, count, store  # noqa: F401  (store: the fixture)
 from unsit_firmware.logic import events, records
 
 from unsit.commands.sync import print_report
-from unsit.log.records import clock_link, decode
+from unsit.log.placement import (
+    DEEP_SLEEP, LINK_MISSING, POWER_LOST, RESET_GAP_S, UNPLACEABLE_WHY, Unplaced)
+from unsit.log.records import ClockLink, StoredRecord, clock_link, decode
 from unsit.simulation import RATE_HZ, board_bytes, read_log, run_until_end
-from unsit.store import (
-    DEEP_SLEEP,
-    LINK_MISSING,
-    MIGRATIONS,
-    POWER_LOST,
-    RESET_GAP_S,
-    SCHEMA_VERSION,
-    UNPLACEABLE_WHY,
-    ClockLink,
-    Store,
-    StoredRecord,
-    Unplaced,
-    open_store,
-)
+from unsit.store import MIGRATIONS, SCHEMA_VERSION, Store, open_store
 from unsit.sync import sync_serial
 from unsit.trace import to_board_samples
 from unsit.tracegen import generate

@@ -55,7 +55,7 @@ class SyncReport:
     dropped_new: int = 0            # records the device reports dropping since the last sync
     unplaced: int = 0               # stored records a later link may still place in time
     unplaceable: int = 0            # stored records that can never be placed in time
-    # unplaceable records by reason; unsit.store.UNPLACEABLE_WHY[reason] says it in words
+    # unplaceable records by reason; unsit.log.placement.UNPLACEABLE_WHY[reason] says it in words
     unplaceable_why: dict[str, int] = field(default_factory=dict)
     estimated: int = 0              # records that arrived with an estimated time (docs/sync.md)
     first_utc: int | None = None    # start of the first minute that arrived (placed ones)

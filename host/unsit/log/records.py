@@ -32,7 +32,8 @@ class StoredRecord:
     when ``clock_set``, else seconds of uptime in boot number ``boot`` (its low 8 bits, as the
     log keeps them). ``values`` are the decoded fields: for a minute the five state seconds
     then steps, for an idle run its minutes, for an event ``(a, b)``. ``body`` is the record's
-    bytes as read from the device.
+    bytes as read from the device (empty for a record read back from the store, which keeps
+    the decoded record only).
     """
 
     seq: int
@@ -41,7 +42,7 @@ class StoredRecord:
     t_device: int
     clock_set: bool
     values: tuple[int, ...]
-    body: bytes
+    body: bytes = b""
 
 
 @dataclass(frozen=True)
