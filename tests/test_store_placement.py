@@ -372,9 +372,9 @@ def test_a_version_1_store_is_upgraded_and_its_orphans_placed(tmp_path: Path) ->
                              (DEV, r.seq, t_utc, r.kind, *r.values))
     conn.close()
     with open_store(path) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 3
+        assert store.schema_version() == SCHEMA_VERSION == 4
         assert [row[0] for row in store.conn.execute(
-            "SELECT version FROM schema_migrations ORDER BY 1")] == [1, 2, 3]
+            "SELECT version FROM schema_migrations ORDER BY 1")] == [1, 2, 3, 4]
         assert store.conn.execute("SELECT name FROM devices").fetchone() == ("old clip",)
         assert set(estimated(store)) == set(seqs(b7) + seqs(b8))
         assert times(store, seqs(b8))[0] == T0 - RESET_GAP_S - 410 + 2

@@ -3,8 +3,9 @@
 One file in the user's data directory (``--db PATH`` overrides). Tables:
 
 - ``devices``: one row per device seen (id, name, firmware, protocol, last sync, drops).
-- ``records``: every log record exactly as the device sent it, keyed by ``(device_id, seq)``,
-  with its device-side time and, once known, its UTC time.
+- ``records``: every log record the device sent, once, keyed by ``(device_id, seq)``: decoded
+  (kind, boot, device-side time, fields; its bytes were checked by their CRC and are not
+  kept), with its UTC time once known.
 - ``minutes``, ``events`` and ``idle`` (runs of whole unworn minutes, one row per run): the
   decoded records that are placed in time (``t_utc`` known), the tables the review commands
   read (see docs/architecture.md, "Host store"). A minute inside an idle run has no row in
@@ -15,7 +16,7 @@ One file in the user's data directory (``--db PATH`` overrides). Tables:
 - ``estimated_times``: the records whose ``t_utc`` is an estimate, not a link: those of a boot
   that ended before its clock was ever set, placed on the assumption that it ended when the
   next boot began, where that boot's BOOT event shows an immediate restart (see
-  :meth:`Store._place_estimates` and docs/sync.md). A row here marks the record's row in
+  :mod:`unsit.log.placement` and docs/sync.md). A row here marks the record's row in
   ``records``, ``minutes``, ``events`` or ``idle`` (same ``device_id, seq``) as estimated.
 - ``sync_cursors``: the next sequence number to ask each device for.
 - ``logs``: each log a device has served, by its identity (HELLO's ``log_id``), and the
@@ -23,6 +24,9 @@ One file in the user's data directory (``--db PATH`` overrides). Tables:
   log has base 0; a new log (the clip was erased or reinstalled) starts after everything
   stored of the device, so the old log's records stay and the new one is stored beside them.
 - ``schema_migrations``: which schema versions have been applied.
+
+What is placed where, and why, is decided by :mod:`unsit.log.placement` (pure functions over
+records); the store reads what they need and writes what they decide.
 
 Every insert is insert-or-ignore on ``(device_id, seq)``, so syncing twice never counts twice;
 a time learnt from a clock link always replaces an estimate, never the other way round;
@@ -127,7 +131,8 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         CREATE INDEX events_time ON events(device_id, t_utc);
         """,
     ),
-    # A migration is history: its text stays as applied. ``kind = 4`` is ``events.BOOT``.
+    # A migration is history: its text stays as applied. ``kind = 4`` is ``events.BOOT``
+    # (``unsit.log.records.BOOT``).
     (
         2,
         "estimated times for boots that ended before the clock was set",
@@ -153,6 +158,32 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             first_seen_utc INTEGER NOT NULL,
             PRIMARY KEY (device_id, log_id)
         );
+        """,
+    ),
+    (
+        4,
+        "each record kept once: its decoded fields, not also its bytes",
+        # The table is made anew rather than altered (DROP COLUMN needs SQLite 3.35).
+        """
+        CREATE TABLE records_once (
+            device_id TEXT NOT NULL REFERENCES devices(device_id),
+            seq INTEGER NOT NULL,
+            kind INTEGER NOT NULL,
+            boot INTEGER NOT NULL,
+            t_device INTEGER NOT NULL,
+            clock_set INTEGER NOT NULL,
+            t_utc INTEGER,
+            fields TEXT NOT NULL,
+            received_utc INTEGER NOT NULL,
+            PRIMARY KEY (device_id, seq)
+        );
+        INSERT INTO records_once SELECT device_id, seq, kind, boot, t_device, clock_set, t_utc,
+            fields, received_utc FROM records;
+        DROP TABLE records;
+        ALTER TABLE records_once RENAME TO records;
+        CREATE INDEX records_unplaced ON records(device_id, boot) WHERE t_utc IS NULL;
+        CREATE INDEX records_boot_events ON records(device_id, seq) WHERE kind = 4;
+        CREATE INDEX records_unplaced_seq ON records(device_id, seq) WHERE t_utc IS NULL;
         """,
     ),
 )
@@ -460,11 +491,10 @@ class Store:
                 t_utc = record.t_device if record.clock_set else None
                 cur = conn.execute(
                     "INSERT OR IGNORE INTO records(device_id, seq, kind, boot, t_device,"
-                    " clock_set, t_utc, fields, body, received_utc)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " clock_set, t_utc, fields, received_utc)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (device_id, record.seq, record.kind, record.boot & 0xFF, record.t_device,
-                     int(record.clock_set), t_utc, _join(record.values), bytes(record.body),
-                     now),
+                     int(record.clock_set), t_utc, _join(record.values), now),
                 )
                 if cur.rowcount != 1:
                     continue
