@@ -419,6 +419,13 @@ class Store:
                 (now, dropped_total, device_id),
             )
 
+    def synced(self, device_id: str) -> tuple[int, int | None]:
+        """How many records ``device_id`` had dropped by its last sync, and when that was
+        (``(0, None)``: never synced)."""
+        row = self.conn.execute("SELECT dropped, last_sync_utc FROM devices WHERE device_id = ?",
+                                (device_id,)).fetchone()
+        return (0, None) if row is None else (int(row[0]), row[1])
+
     # -- logs -------------------------------------------------------------------------------
 
     def log_base(self, device_id: str, log_id: str) -> int | None:
@@ -533,6 +540,26 @@ class Store:
             if next_seq is not None:
                 self.set_cursor(device_id, next_seq, now)
         return BatchResult(new=new, placed=placed, estimated=estimated)
+
+    def has_records(self) -> bool:
+        """Whether any record of any device is stored."""
+        return self.conn.execute("SELECT 1 FROM records LIMIT 1").fetchone() is not None
+
+    def records(self, device_id: str, lo: int = 0, hi: int | None = None,
+                kinds: Iterable[int] | None = None) -> Iterator[placement.Timed]:
+        """The stored records of ``device_id`` with ``lo <= seq < hi`` (of ``kinds`` only,
+        when given), in sequence order, each with its UTC time (None: not placed) and, for an
+        estimate, the BOOT event it hangs on."""
+        sql = (f"SELECT {_COLUMNS_R}, r.t_utc, e.anchor_seq FROM records r"
+               " LEFT JOIN estimated_times e ON e.device_id = r.device_id AND e.seq = r.seq"
+               " WHERE r.device_id = ? AND r.seq >= ? AND (? IS NULL OR r.seq < ?)")
+        args: list[object] = [device_id, lo, hi, hi]
+        if kinds is not None:
+            wanted = sorted(set(kinds))
+            sql += f" AND r.kind IN ({', '.join('?' * len(wanted))})"
+            args += wanted
+        for row in self.conn.execute(f"{sql} ORDER BY r.seq", args):
+            yield _timed(row)
 
     # -- placing records in time (decided by unsit.log.placement) ---------------------------
 
