@@ -202,7 +202,7 @@ class BatchResult:
 
     new: int          # records not seen before
     placed: int       # records (new or older) that were given a UTC time by a clock link
-    estimated: int = 0  # records given (or moved to) an estimated time (Store._place_estimates)
+    estimated: int = 0  # records given (or moved to) an estimated time (log.placement.estimate)
 
 
 def default_path() -> Path:
