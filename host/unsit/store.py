@@ -45,6 +45,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -780,18 +781,15 @@ def _split(text: str) -> tuple[int, ...]:
     return tuple(int(v) for v in text.split(",")) if text else ()
 
 
-def _record(row: Sequence[object]) -> StoredRecord:
+def _record(row: Sequence[Any]) -> StoredRecord:
     """The record of a row of :data:`_COLUMNS`."""
     seq, kind, boot, t_device, clock_set, fields = row
-    return StoredRecord(int(seq), int(kind), int(boot), int(t_device),  # type: ignore[call-overload]
-                        bool(clock_set), _split(str(fields)))
+    return StoredRecord(seq, kind, boot, t_device, bool(clock_set), _split(fields))
 
 
-def _timed(row: Sequence[object]) -> placement.Timed:
+def _timed(row: Sequence[Any]) -> placement.Timed:
     """The record of a row of :data:`_COLUMNS`, ``t_utc``, ``anchor_seq``."""
-    t_utc, anchor = row[6], row[7]
-    return placement.Timed(_record(row[:6]), None if t_utc is None else int(t_utc),  # type: ignore[call-overload]
-                           None if anchor is None else int(anchor))  # type: ignore[call-overload]
+    return placement.Timed(_record(row[:6]), row[6], row[7])
 
 
 def _statements(sql: str) -> list[str]:
