@@ -12,13 +12,15 @@ HOST = Path(__file__).resolve().parents[1] / "host"
 ABOVE = ("unsit.commands", "unsit.cli")
 FORBIDDEN = {
     "unsit.links": ("unsit.pairing.ble", "unsit.pairing.usb", "unsit.sync", "unsit.sync_choice",
-                    "unsit.store", "unsit.logrecords", "unsit.review", "unsit.lab") + ABOVE,
-    "unsit.pairing": ("unsit.sync", "unsit.sync_choice", "unsit.store", "unsit.logrecords",
+                    "unsit.store", "unsit.log", "unsit.review", "unsit.lab") + ABOVE,
+    "unsit.pairing": ("unsit.sync", "unsit.sync_choice", "unsit.store", "unsit.log",
                       "unsit.review", "unsit.lab") + ABOVE,
     "unsit.sync": ("unsit.sync_choice", "unsit.links.ble", "unsit.links.ble_scan",
                    "unsit.pairing", "unsit.review", "unsit.lab") + ABOVE,
     "unsit.review": ("unsit.links", "unsit.pairing", "unsit.sync", "unsit.sync_choice",
                      "unsit.lab") + ABOVE,
+    "unsit.log": ("unsit.store", "unsit.links", "unsit.pairing", "unsit.sync",
+                  "unsit.sync_choice", "unsit.review", "unsit.lab") + ABOVE,
     "unsit.lab": ("unsit.links", "unsit.pairing", "unsit.sync", "unsit.sync_choice",
                   "unsit.review") + ABOVE,
 }

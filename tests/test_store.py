@@ -3,6 +3,7 @@ and atomic batches (a process killed mid-batch keeps nothing of that batch)."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -88,6 +89,39 @@ def test_a_later_migration_upgrades_an_existing_store(tmp_path: Path) -> None:
         assert store.schema_version() == SCHEMA_VERSION + 1
 
 
+def test_version_4_keeps_each_record_once_and_loses_none(tmp_path: Path) -> None:
+    """A version 3 store (records kept as fields and bytes) is upgraded in place: every record,
+    its time and its fields stay, the bytes go, and placing records still works after."""
+    path = tmp_path / "unsit.db"
+    with sqlite3.connect(path, isolation_level=None) as conn:
+        old = Store(conn)
+        assert old.migrate(MIGRATIONS[:3]) == [1, 2, 3]
+        old.upsert_device(DEV)
+        conn.execute("INSERT INTO records VALUES (?, 0, 0, 1, ?, 1, ?, '0,60,0,0,0,12', ?, ?)",
+                     (DEV, T0, T0, b"m" * 16, T0))
+        conn.execute("INSERT INTO records VALUES (?, 1, 0, 1, 60, 0, NULL, '0,60,0,0,0,3', ?, ?)",
+                     (DEV, b"u" * 16, T0))
+        conn.execute("INSERT INTO minutes VALUES (?, 0, ?, 0, 60, 0, 0, 0, 12)", (DEV, T0))
+    conn.close()
+    with open_store(path) as store:
+        assert store.schema_version() == SCHEMA_VERSION == 4
+        columns = [row[1] for row in store.conn.execute("PRAGMA table_info(records)")]
+        assert columns == ["device_id", "seq", "kind", "boot", "t_device", "clock_set", "t_utc",
+                           "fields", "received_utc"]
+        assert store.conn.execute("SELECT seq, t_utc, fields FROM records ORDER BY seq"
+                                  ).fetchall() == [(0, T0, "0,60,0,0,0,12"),
+                                                   (1, None, "0,60,0,0,0,3")]
+        indexes = {row[0] for row in store.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'records'"
+            " AND sql IS NOT NULL")}
+        assert indexes == {"records_unplaced", "records_boot_events", "records_unplaced_seq"}
+        assert store.unplaced_count(DEV) == 1
+        # the record on uptime is placed by a link learnt after the upgrade, fields and all
+        assert store.store_batch(DEV, [], links=[ClockLink(1, 2, T0, "hello")]).placed == 1
+        assert store.conn.execute("SELECT t_utc, steps FROM minutes WHERE seq = 1"
+                                  ).fetchone() == (T0 + 60, 3)
+
+
 def test_a_failing_migration_leaves_the_store_as_it_was(tmp_path: Path) -> None:
     path = tmp_path / "unsit.db"
     open_store(path).close()
@@ -137,8 +171,9 @@ def test_storing_the_same_batch_twice_counts_once(store: Store) -> None:
     assert store.conn.execute("SELECT SUM(sitting_s) FROM minutes").fetchone()[0] == 90
     assert store.conn.execute("SELECT t_utc, kind, a, b FROM events").fetchone() == (
         T0 + 90, 1, 0, 60)
-    assert store.conn.execute("SELECT fields, body FROM records WHERE seq = 2").fetchone() == (
-        "0,60", bytes([2]) * 16)
+    # each record is kept once, decoded (its bytes are not kept beside it)
+    assert store.conn.execute("SELECT fields FROM records WHERE seq = 2").fetchone() == ("0,60",)
+    assert "body" not in [row[1] for row in store.conn.execute("PRAGMA table_info(records)")]
 
 
 def test_the_cursor_moves_with_the_batch(store: Store) -> None:

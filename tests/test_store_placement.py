@@ -20,22 +20,11 @@ from test_store import DEV, T0, count, store  # noqa: F401  (store: the fixture)
 from unsit_firmware.logic import events, records
 
 from unsit.commands.sync import print_report
+from unsit.log.placement import (
+    DEEP_SLEEP, LINK_MISSING, POWER_LOST, RESET_GAP_S, UNPLACEABLE_WHY, Unplaced)
+from unsit.log.records import ClockLink, StoredRecord, clock_link, decode
 from unsit.lab.simulation import RATE_HZ, board_bytes, read_log, run_until_end
-from unsit.logrecords import clock_link, decode
-from unsit.store import (
-    DEEP_SLEEP,
-    LINK_MISSING,
-    MIGRATIONS,
-    POWER_LOST,
-    RESET_GAP_S,
-    SCHEMA_VERSION,
-    UNPLACEABLE_WHY,
-    ClockLink,
-    Store,
-    StoredRecord,
-    Unplaced,
-    open_store,
-)
+from unsit.store import MIGRATIONS, SCHEMA_VERSION, Store, open_store
 from unsit.lab.trace import to_board_samples
 from unsit.lab.tracegen import generate
 from unsit.sync import sync_serial
@@ -383,9 +372,9 @@ def test_a_version_1_store_is_upgraded_and_its_orphans_placed(tmp_path: Path) ->
                              (DEV, r.seq, t_utc, r.kind, *r.values))
     conn.close()
     with open_store(path) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 3
+        assert store.schema_version() == SCHEMA_VERSION == 4
         assert [row[0] for row in store.conn.execute(
-            "SELECT version FROM schema_migrations ORDER BY 1")] == [1, 2, 3]
+            "SELECT version FROM schema_migrations ORDER BY 1")] == [1, 2, 3, 4]
         assert store.conn.execute("SELECT name FROM devices").fetchone() == ("old clip",)
         assert set(estimated(store)) == set(seqs(b7) + seqs(b8))
         assert times(store, seqs(b8))[0] == T0 - RESET_GAP_S - 410 + 2

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from unsit_firmware.logic import events, protocol, records
 
 from unsit.errors import UnsitError
+from unsit.log.records import clock_link, decode, decode_many, hello_link
 from unsit.links.client import DeviceClient
 from unsit.links.transport import Transport
-from unsit.logrecords import clock_link, decode, decode_many, hello_link
 from unsit.store import MINUTE, open_store
 
 DEV = "0a1b2c3d"

@@ -3,8 +3,9 @@
 One file in the user's data directory (``--db PATH`` overrides). Tables:
 
 - ``devices``: one row per device seen (id, name, firmware, protocol, last sync, drops).
-- ``records``: every log record exactly as the device sent it, keyed by ``(device_id, seq)``,
-  with its device-side time and, once known, its UTC time.
+- ``records``: every log record the device sent, once, keyed by ``(device_id, seq)``: decoded
+  (kind, boot, device-side time, fields; its bytes were checked by their CRC and are not
+  kept), with its UTC time once known.
 - ``minutes``, ``events`` and ``idle`` (runs of whole unworn minutes, one row per run): the
   decoded records that are placed in time (``t_utc`` known), the tables the review commands
   read (see docs/architecture.md, "Host store"). A minute inside an idle run has no row in
@@ -15,7 +16,7 @@ One file in the user's data directory (``--db PATH`` overrides). Tables:
 - ``estimated_times``: the records whose ``t_utc`` is an estimate, not a link: those of a boot
   that ended before its clock was ever set, placed on the assumption that it ended when the
   next boot began, where that boot's BOOT event shows an immediate restart (see
-  :meth:`Store._place_estimates` and docs/sync.md). A row here marks the record's row in
+  :mod:`unsit.log.placement` and docs/sync.md). A row here marks the record's row in
   ``records``, ``minutes``, ``events`` or ``idle`` (same ``device_id, seq``) as estimated.
 - ``sync_cursors``: the next sequence number to ask each device for.
 - ``logs``: each log a device has served, by its identity (HELLO's ``log_id``), and the
@@ -23,6 +24,9 @@ One file in the user's data directory (``--db PATH`` overrides). Tables:
   log has base 0; a new log (the clip was erased or reinstalled) starts after everything
   stored of the device, so the old log's records stay and the new one is stored beside them.
 - ``schema_migrations``: which schema versions have been applied.
+
+What is placed where, and why, is decided by :mod:`unsit.log.placement` (pure functions over
+records); the store reads what they need and writes what they decide.
 
 Every insert is insert-or-ignore on ``(device_id, seq)``, so syncing twice never counts twice;
 a time learnt from a clock link always replaces an estimate, never the other way round;
@@ -41,12 +45,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import platformdirs
-from unsit_firmware.logic import events
-from unsit_firmware.logic import records as records_format
 
 from unsit.errors import UnsitError
+from unsit.log import placement
+from unsit.log.records import BOOT, IDLE, MINUTE, ClockLink, StoredRecord
 from unsit.private_files import create_private
 
 APP_NAME = "unsit"
@@ -127,6 +132,8 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         CREATE INDEX events_time ON events(device_id, t_utc);
         """,
     ),
+    # A migration is history: its text stays as applied. ``kind = 4`` is ``events.BOOT``
+    # (``unsit.log.records.BOOT``).
     (
         2,
         "estimated times for boots that ended before the clock was set",
@@ -154,71 +161,40 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         );
         """,
     ),
+    (
+        4,
+        "each record kept once: its decoded fields, not also its bytes",
+        # The table is made anew rather than altered (DROP COLUMN needs SQLite 3.35).
+        """
+        CREATE TABLE records_once (
+            device_id TEXT NOT NULL REFERENCES devices(device_id),
+            seq INTEGER NOT NULL,
+            kind INTEGER NOT NULL,
+            boot INTEGER NOT NULL,
+            t_device INTEGER NOT NULL,
+            clock_set INTEGER NOT NULL,
+            t_utc INTEGER,
+            fields TEXT NOT NULL,
+            received_utc INTEGER NOT NULL,
+            PRIMARY KEY (device_id, seq)
+        );
+        INSERT INTO records_once SELECT device_id, seq, kind, boot, t_device, clock_set, t_utc,
+            fields, received_utc FROM records;
+        DROP TABLE records;
+        ALTER TABLE records_once RENAME TO records;
+        CREATE INDEX records_unplaced ON records(device_id, boot) WHERE t_utc IS NULL;
+        CREATE INDEX records_boot_events ON records(device_id, seq) WHERE kind = 4;
+        CREATE INDEX records_unplaced_seq ON records(device_id, seq) WHERE t_utc IS NULL;
+        """,
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
-# Record kinds, as in the log format (firmware/logic/records.py): a minute, a run of unworn
-# minutes, or else an event kind from firmware/logic/events.py.
-MINUTE = records_format.MINUTE
-IDLE = records_format.IDLE
-BOOT = events.BOOT  # 4, as written in migration 2's partial index of BOOT events
 
-#: Reset causes (``events.RESET_*``, a BOOT event's ``a``) after which the board ran again at
-#: once, with power all along: the watchdog (both MicroPython ports), ``machine.reset()`` and
-#: a crash (RP2040: WDT_RESET; ESP32: HARD_RESET), a soft reset, the reset pin. Power-on
-#: (ESP32: also a brownout) and deep sleep say nothing of how long the board was off.
-#: docs/sync.md, "Placing records in time", has the reasoning per cause.
-IMMEDIATE_RESETS = frozenset({events.RESET_WATCHDOG, events.RESET_SOFT, events.RESET_HARD})
-#: Seconds from the end of a boot to the start (uptime 0) of the next, for an immediate reset:
-#: the reset itself and the bootloader, under a second on the ESP32 and the RP2040.
-RESET_GAP_S = 1
-
-# Why records cannot be placed in time, ever (keys of Unplaced.unplaceable).
-POWER_LOST = "power_lost"
-DEEP_SLEEP = "deep_sleep"
-LINK_MISSING = "link_missing"
-UNPLACEABLE_WHY = {
-    POWER_LOST: "written before a power loss, before the clock was set: their time is unknown",
-    DEEP_SLEEP: "written before a deep sleep of unknown length, before the clock was set: "
-                "their time is unknown",
-    LINK_MISSING: "written before the clock was set, in a boot whose link to a later time is "
-                  "missing from the log: their time is unknown",
-}
-_AWAITING = "awaiting"
-_ESTIMATE = "estimate"
-_CHAIN = "chain"
-
-
-@dataclass(frozen=True)
-class StoredRecord:
-    """One log record as the store keeps it, decoded far enough to be placed in time.
-
-    ``kind`` is :data:`MINUTE`, :data:`IDLE` or an event kind. ``t_device`` is UTC seconds
-    when ``clock_set``, else seconds of uptime in boot number ``boot`` (its low 8 bits, as the
-    log keeps them). ``values`` are the decoded fields: for a minute the five state seconds
-    then steps, for an idle run its minutes, for an event ``(a, b)``. ``body`` is the record's
-    bytes as read from the device.
-    """
-
-    seq: int
-    kind: int
-    boot: int
-    t_device: int
-    clock_set: bool
-    values: tuple[int, ...]
-    body: bytes
-
-
-@dataclass(frozen=True)
-class ClockLink:
-    """In boot ``boot`` (low 8 bits) UTC = uptime + ``offset_s``, learnt at record ``link_seq``
-    (it places that boot's uptime-stamped records with lower sequence numbers)."""
-
-    boot: int
-    link_seq: int
-    offset_s: int
-    source: str
+# The columns a record is read back from (``_record``), bare and of ``records r``.
+_COLUMNS = "seq, kind, boot, t_device, clock_set, fields"
+_COLUMNS_R = "r.seq, r.kind, r.boot, r.t_device, r.clock_set, r.fields"
 
 
 @dataclass(frozen=True)
@@ -227,47 +203,7 @@ class BatchResult:
 
     new: int          # records not seen before
     placed: int       # records (new or older) that were given a UTC time by a clock link
-    estimated: int = 0  # records given (or moved to) an estimated time (Store._place_estimates)
-
-
-@dataclass(frozen=True)
-class Unplaced:
-    """The records of one device that have no UTC time.
-
-    ``awaiting``: a later clock link may still place them (the device's current boot, or a boot
-    that will be placed by estimate once the next one is placed); the next sync does.
-    ``unplaceable``: records that nothing can ever place, by reason (keys of
-    :data:`UNPLACEABLE_WHY`, which gives the sentence for each).
-    """
-
-    awaiting: int
-    unplaceable: dict[str, int]
-
-    @property
-    def never(self) -> int:
-        """How many can never be placed, whatever the reason."""
-        return sum(self.unplaceable.values())
-
-
-@dataclass
-class _Run:
-    """Records of one boot without a time from a link, in sequence order: rows of
-    ``(seq, kind, t_device, values, body, t_utc, anchor_seq)`` (the last two NULL/None unless
-    estimated)."""
-
-    boot: int
-    rows: list[tuple[int, int, int, tuple[int, ...], bytes, int | None, int | None]]
-
-    @property
-    def last_seq(self) -> int:
-        return self.rows[-1][0]
-
-    @property
-    def end_s(self) -> int:
-        """The uptime at which the last thing these records cover ended: a minute's end, an
-        unworn run's end, an event's time."""
-        return max(t + (60 if kind == MINUTE else 60 * values[0] if kind == IDLE else 0)
-                   for _seq, kind, t, values, _body, _t_utc, _anchor in self.rows)
+    estimated: int = 0  # records given (or moved to) an estimated time (log.placement.estimate)
 
 
 def default_path() -> Path:
@@ -484,6 +420,13 @@ class Store:
                 (now, dropped_total, device_id),
             )
 
+    def synced(self, device_id: str) -> tuple[int, int | None]:
+        """How many records ``device_id`` had dropped by its last sync, and when that was
+        (``(0, None)``: never synced)."""
+        row = self.conn.execute("SELECT dropped, last_sync_utc FROM devices WHERE device_id = ?",
+                                (device_id,)).fetchone()
+        return (0, None) if row is None else (int(row[0]), row[1])
+
     # -- logs -------------------------------------------------------------------------------
 
     def log_base(self, device_id: str, log_id: str) -> int | None:
@@ -556,11 +499,10 @@ class Store:
                 t_utc = record.t_device if record.clock_set else None
                 cur = conn.execute(
                     "INSERT OR IGNORE INTO records(device_id, seq, kind, boot, t_device,"
-                    " clock_set, t_utc, fields, body, received_utc)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " clock_set, t_utc, fields, received_utc)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (device_id, record.seq, record.kind, record.boot & 0xFF, record.t_device,
-                     int(record.clock_set), t_utc, _join(record.values), bytes(record.body),
-                     now),
+                     int(record.clock_set), t_utc, _join(record.values), now),
                 )
                 if cur.rowcount != 1:
                     continue
@@ -600,28 +542,38 @@ class Store:
                 self.set_cursor(device_id, next_seq, now)
         return BatchResult(new=new, placed=placed, estimated=estimated)
 
+    def has_records(self) -> bool:
+        """Whether any record of any device is stored."""
+        return self.conn.execute("SELECT 1 FROM records LIMIT 1").fetchone() is not None
+
+    def records(self, device_id: str, lo: int = 0, hi: int | None = None,
+                kinds: Iterable[int] | None = None) -> Iterator[placement.Timed]:
+        """The stored records of ``device_id`` with ``lo <= seq < hi`` (of ``kinds`` only,
+        when given), in sequence order, each with its UTC time (None: not placed) and, for an
+        estimate, the BOOT event it hangs on."""
+        sql = (f"SELECT {_COLUMNS_R}, r.t_utc, e.anchor_seq FROM records r"
+               " LEFT JOIN estimated_times e ON e.device_id = r.device_id AND e.seq = r.seq"
+               " WHERE r.device_id = ? AND r.seq >= ? AND (? IS NULL OR r.seq < ?)")
+        args: list[object] = [device_id, lo, hi, hi]
+        if kinds is not None:
+            wanted = sorted(set(kinds))
+            sql += f" AND r.kind IN ({', '.join('?' * len(wanted))})"
+            args += wanted
+        for row in self.conn.execute(f"{sql} ORDER BY r.seq", args):
+            yield _timed(row)
+
+    # -- placing records in time (decided by unsit.log.placement) ---------------------------
+
     def _place_pending(self, device_id: str, link_boots: Iterable[int] | None = None,
                        new_seqs: Sequence[int] = ()) -> tuple[int, list[int]]:
         """Give a UTC time to the unplaced (or only estimated) records that a clock link now
-        covers: the first link of the same boot number learnt after the record was written,
-        provided no record in between shows another boot (a BOOT event, or uptime stamped in
-        another boot: boot numbers are 8 bits and come round again). A link's time replaces
-        an estimate. Only records of ``link_boots`` (boots with a new link) and ``new_seqs``
-        (new records) are looked at, or every record when neither is given. Returns how
-        many were placed and the sequence numbers of the BOOT events among them."""
-        link = (
-            "(SELECT l.offset_s FROM clock_links l"
-            " WHERE l.device_id = r.device_id AND l.boot = r.boot AND l.link_seq > r.seq"
-            " AND NOT EXISTS (SELECT 1 FROM records o WHERE o.device_id = r.device_id"
-            "  AND o.seq > r.seq AND o.seq < l.link_seq"
-            f"  AND (o.kind = {BOOT} OR (o.clock_set = 0 AND o.boot != r.boot)))"
-            " ORDER BY l.link_seq LIMIT 1)"
-        )
-        unplaced = (f"SELECT r.seq, r.kind, r.boot, r.t_device, r.fields, r.body, {link}, 0"
-                    " FROM records r WHERE r.device_id = ? AND r.t_utc IS NULL")
-        estimated = (f"SELECT r.seq, r.kind, r.boot, r.t_device, r.fields, r.body, {link}, 1"
-                     " FROM estimated_times e JOIN records r ON r.device_id = e.device_id"
-                     " AND r.seq = e.seq WHERE e.device_id = ?")
+        covers (:func:`unsit.log.placement.link_offsets`); a link's time replaces an
+        estimate. Only records of ``link_boots`` (boots with a new link) and ``new_seqs`` (new
+        records) are looked at, or every record when neither is given. Returns how many were
+        placed and the sequence numbers of the BOOT events among them."""
+        unplaced = f"SELECT {_COLUMNS}, 0 FROM records WHERE device_id = ? AND t_utc IS NULL"
+        estimated = (f"SELECT {_COLUMNS_R}, 1 FROM estimated_times e JOIN records r"
+                     " ON r.device_id = e.device_id AND r.seq = e.seq WHERE e.device_id = ?")
         queries: list[tuple[str, tuple[object, ...]]] = []
         if link_boots is None and not new_seqs:
             queries = [(unplaced, (device_id,)), (estimated, (device_id,))]
@@ -629,20 +581,27 @@ class Store:
             boots = sorted(set(link_boots or ()))
             if boots:
                 marks = ", ".join("?" * len(boots))
-                queries += [(f"{unplaced} AND r.boot IN ({marks})", (device_id, *boots)),
+                queries += [(f"{unplaced} AND boot IN ({marks})", (device_id, *boots)),
                             (f"{estimated} AND r.boot IN ({marks})", (device_id, *boots))]
             if new_seqs:
-                queries.append((f"{unplaced} AND r.seq BETWEEN ? AND ?",
+                queries.append((f"{unplaced} AND seq BETWEEN ? AND ?",
                                 (device_id, min(new_seqs), max(new_seqs))))
         rows = {row[0]: row for sql, args in queries
                 for row in self.conn.execute(sql, args).fetchall()}
+        if not rows:
+            return 0, []
+        candidates = {seq: (_record(row[:6]), bool(row[6])) for seq, row in rows.items()}
+        links = self.clock_links(device_id, {r.boot for r, _ in candidates.values()})
+        if not links:
+            return 0, []
+        offsets = placement.link_offsets(
+            (record for record, _ in candidates.values()), links,
+            self._boot_marks(device_id, min(candidates), max(link.link_seq for link in links)))
         placed = 0
         boots_placed = []
-        for seq, kind, boot, t_device, fields, body, offset, was_estimated in rows.values():
-            if offset is None:
-                continue
-            record = StoredRecord(seq, kind, boot, t_device, False, _split(fields), bytes(body))
-            t_utc = t_device + offset
+        for seq in sorted(offsets):
+            record, was_estimated = candidates[seq]
+            t_utc = record.t_device + offsets[seq]
             self.conn.execute(
                 "UPDATE records SET t_utc = ? WHERE device_id = ? AND seq = ?",
                 (t_utc, device_id, seq),
@@ -652,29 +611,38 @@ class Store:
                                   (device_id, seq))
             self._insert_placed(device_id, record, t_utc)
             placed += 1
-            if kind == BOOT:
+            if record.kind == BOOT:
                 boots_placed.append(seq)
         return placed, boots_placed
 
-    def _place_estimates(self, device_id: str, anchors: Iterable[int] | None = None) -> int:
-        """Place by estimate the boots that ended before their clock was ever set; return how
-        many records were given (or moved to) an estimated time.
+    def clock_links(self, device_id: str, boots: Iterable[int] | None = None) -> list[ClockLink]:
+        """The clock links learnt of ``device_id`` (of ``boots`` only, when given)."""
+        sql = "SELECT boot, link_seq, offset_s, source FROM clock_links WHERE device_id = ?"
+        args: list[object] = [device_id]
+        if boots is not None:
+            wanted = sorted(set(boots))
+            sql += f" AND boot IN ({', '.join('?' * len(wanted))})"
+            args += wanted
+        return [ClockLink(*row) for row in self.conn.execute(sql, args)]
 
-        Such a boot's records are placed when the next record stored after its last one is
-        the next boot's BOOT event, that event has a UTC time (from a link or an estimate) and
-        its reset cause is in :data:`IMMEDIATE_RESETS`: the boot is taken to have ended
-        :data:`RESET_GAP_S` before the next one began (its uptime 0), at the end of the last
-        thing its records cover (a minute's end, an unworn run's end, an event). Where the
-        BOOT event's own uptime is past that end, the tick counter ran on through the reset (a
-        soft reset does not restart it) and both boots share one offset. A time from a link
-        is never replaced here (:meth:`_place_pending` runs first and takes estimated records
-        back).
+    def _boot_marks(self, device_id: str, lo: int, hi: int) -> list[tuple[int, int, int]]:
+        """``(seq, kind, boot)`` of the BOOT events and the records stamped with uptime with
+        ``lo <= seq <= hi``: the records that may show a boot other than their neighbours'."""
+        return self.conn.execute(
+            "SELECT seq, kind, boot FROM records WHERE device_id = ? AND seq BETWEEN ? AND ?"
+            " AND (kind = ? OR clock_set = 0)", (device_id, lo, hi, BOOT)).fetchall()
+
+    def _place_estimates(self, device_id: str, anchors: Iterable[int] | None = None) -> int:
+        """Place by estimate the boots that ended before their clock was ever set
+        (:func:`unsit.log.placement.judge`); return how many records were given (or moved
+        to) an estimated time. A time from a link is never replaced here
+        (:meth:`_place_pending` runs first and takes estimated records back).
 
         ``anchors``: the BOOT events that just got a time; the boot before each is looked at,
         and the boot before that whenever a BOOT event's time moved, so a chain of such boots
         is placed backwards from the one a link placed. ``None``: every boot (an upgrade)."""
         if anchors is None:
-            runs = [run for run in reversed(self._orphan_runs(device_id, with_estimated=True))]
+            runs = reversed(self._orphan_runs(device_id, with_estimated=True))
             return sum(self._estimate_run(device_id, run) for run in runs)
         todo = sorted(set(anchors))
         changed = 0
@@ -684,82 +652,56 @@ class Store:
                 continue
             moved = self._estimate_run(device_id, run)
             changed += moved
-            first_seq, first_kind = run.rows[0][0], run.rows[0][1]
-            if moved and first_kind == BOOT and first_seq not in todo:
-                todo.append(first_seq)
+            first = run.rows[0].record
+            if moved and first.kind == BOOT and first.seq not in todo:
+                todo.append(first.seq)
                 todo.sort()
         return changed
 
-    def _estimate_run(self, device_id: str, run: _Run) -> int:
+    def _estimate_run(self, device_id: str, run: placement.Run) -> int:
         """Give ``run`` its estimated times if it can have them; return the records moved."""
-        verdict, offset, anchor = self._judge(device_id, run)
-        if verdict != _ESTIMATE or offset is None:
-            return 0
-        changed = 0
-        for seq, kind, t_device, values, body, t_utc, old_anchor in run.rows:
-            t_new = t_device + offset
-            if t_new == t_utc and old_anchor == anchor:
-                continue
+        verdict = self._judge(device_id, run)
+        moved = placement.estimate(run, verdict)
+        for record, t_new in moved:
             self.conn.execute("UPDATE records SET t_utc = ? WHERE device_id = ? AND seq = ?",
-                              (t_new, device_id, seq))
+                              (t_new, device_id, record.seq))
             self.conn.execute(
                 "INSERT INTO estimated_times(device_id, seq, anchor_seq) VALUES (?, ?, ?)"
                 " ON CONFLICT(device_id, seq) DO UPDATE SET anchor_seq = excluded.anchor_seq",
-                (device_id, seq, anchor))
-            record = StoredRecord(seq, kind, run.boot, t_device, False, values, body)
+                (device_id, record.seq, verdict.anchor))
             self._insert_placed(device_id, record, t_new)
-            changed += 1
-        return changed
+        return len(moved)
 
-    _UNPLACED_ROWS = ("SELECT seq, kind, boot, t_device, fields, body, t_utc, NULL FROM records"
+    _UNPLACED_ROWS = (f"SELECT {_COLUMNS}, t_utc, NULL FROM records"
                       " WHERE device_id = ? AND t_utc IS NULL")
-    _ESTIMATED_ROWS = ("SELECT r.seq, r.kind, r.boot, r.t_device, r.fields, r.body, r.t_utc,"
-                       " e.anchor_seq FROM estimated_times e JOIN records r"
-                       " ON r.device_id = e.device_id AND r.seq = e.seq WHERE e.device_id = ?")
+    _ESTIMATED_ROWS = (f"SELECT {_COLUMNS_R}, r.t_utc, e.anchor_seq FROM estimated_times e"
+                       " JOIN records r ON r.device_id = e.device_id AND r.seq = e.seq"
+                       " WHERE e.device_id = ?")
 
-    def _orphan_runs(self, device_id: str, with_estimated: bool) -> list[_Run]:
+    def _orphan_runs(self, device_id: str, with_estimated: bool) -> list[placement.Run]:
         """The records without a time (and, ``with_estimated``, those with an estimated one),
-        in runs of one boot each: records of one boot number, in sequence order, with no
-        other stored record between them; a BOOT event begins a new run (boot numbers come
-        round again after 256 boots)."""
+        in runs of one boot each (:func:`unsit.log.placement.split_runs`)."""
         sql, args = self._UNPLACED_ROWS, [device_id]
         if with_estimated:
             sql, args = f"{sql} UNION ALL {self._ESTIMATED_ROWS}", [device_id, device_id]
-        runs: list[_Run] = []
-        for seq, kind, boot, t_device, fields, body, t_utc, anchor in self.conn.execute(
-                f"{sql} ORDER BY 1", args).fetchall():
-            row = (seq, kind, t_device, _split(fields), bytes(body), t_utc, anchor)
-            last = runs[-1] if runs else None
-            if (last is None or kind == BOOT or boot != last.boot
-                    or self._stored_between(device_id, last.last_seq, seq)):
-                runs.append(_Run(boot, [row]))
-            else:
-                last.rows.append(row)
-        return runs
+        rows = self.conn.execute(f"{sql} ORDER BY 1", args).fetchall()
+        return placement.split_runs(map(_timed, rows),
+                                    lambda lo, hi: self._stored_between(device_id, lo, hi))
 
-    def _run_before(self, device_id: str, seq: int) -> _Run | None:
-        """The run (as in :meth:`_orphan_runs`, estimated records included) that ends just
-        before the record ``seq``, if the record stored before ``seq`` is in one."""
+    def _run_before(self, device_id: str, seq: int) -> placement.Run | None:
+        """The run (estimated records included) that ends just before the record ``seq``
+        (:func:`unsit.log.placement.run_before`)."""
         unplaced = self.conn.execute(
             f"{self._UNPLACED_ROWS} AND seq < ? ORDER BY seq DESC", (device_id, seq))
         estimated = self.conn.execute(
             f"{self._ESTIMATED_ROWS} AND e.seq < ? ORDER BY e.seq DESC", (device_id, seq))
-        rows: list[tuple[int, int, int, tuple[int, ...], bytes, int | None, int | None]] = []
-        boot = -1
-        after = seq
         try:
-            for r_seq, kind, r_boot, t_device, fields, body, t_utc, anchor in heapq.merge(
-                    unplaced, estimated, key=lambda row: -row[0]):
-                if (rows and r_boot != boot) or self._stored_between(device_id, r_seq, after):
-                    break
-                rows.append((r_seq, kind, t_device, _split(fields), bytes(body), t_utc, anchor))
-                boot, after = r_boot, r_seq
-                if kind == BOOT:
-                    break
+            return placement.run_before(
+                map(_timed, heapq.merge(unplaced, estimated, key=lambda row: -row[0])), seq,
+                lambda lo, hi: self._stored_between(device_id, lo, hi))
         finally:
             unplaced.close()
             estimated.close()
-        return _Run(boot, rows[::-1]) if rows else None
 
     def _stored_between(self, device_id: str, lo: int, hi: int) -> bool:
         """Whether a record is stored with ``lo < seq < hi``."""
@@ -769,44 +711,22 @@ class Store:
             "SELECT 1 FROM records WHERE device_id = ? AND seq > ? AND seq < ? LIMIT 1",
             (device_id, lo, hi)).fetchone() is not None
 
-    def _judge(self, device_id: str, run: _Run) -> tuple[str, int | None, int | None]:
-        """What can be said of ``run``'s time, from the record stored next after it:
-        ``(_ESTIMATE, offset, anchor_seq)``, ``(_CHAIN, None, anchor_seq)`` (an immediate
-        restart into a boot not placed yet: as that boot goes, so goes this one),
-        ``(_AWAITING, None, None)`` (a link may still come) or ``(reason, None, seq)`` with a
-        key of :data:`UNPLACEABLE_WHY`."""
-        following = self.conn.execute(
-            "SELECT seq, kind, boot, t_device, clock_set, t_utc, fields FROM records"
-            " WHERE device_id = ? AND seq > ? ORDER BY seq LIMIT 1",
-            (device_id, run.last_seq),
-        ).fetchone()
+    def _judge(self, device_id: str, run: placement.Run) -> placement.Verdict:
+        """:func:`unsit.log.placement.judge` of ``run``, with what the store knows of the
+        records after it."""
+        row = self.conn.execute(
+            f"SELECT {_COLUMNS}, t_utc, NULL FROM records WHERE device_id = ? AND seq > ?"
+            " ORDER BY seq LIMIT 1", (device_id, run.last_seq)).fetchone()
+        following = None if row is None else _timed(row)
         if following is None:
-            return _AWAITING, None, None
-        seq, kind, boot, t_device, clock_set, t_utc, fields = following
-        if self.conn.execute("SELECT 1 FROM logs WHERE device_id = ? AND base >= ? AND base < ?",
-                             (device_id, run.last_seq, seq)).fetchone():
-            return LINK_MISSING, None, seq   # another log follows: nothing links the two
-        if kind != BOOT:
-            # A record of another boot (its BOOT event is missing), or of this boot after
-            # the clock was set (its CLOCK_LINK is missing): only a hello in this same boot
-            # could still place it, and only while no later boot has begun.
-            if not clock_set and boot != run.boot:
-                return LINK_MISSING, None, seq
-            later_boot = self.conn.execute(
-                f"SELECT 1 FROM records WHERE device_id = ? AND kind = {BOOT} AND seq > ?"
-                " LIMIT 1", (device_id, run.last_seq)).fetchone()
-            return (LINK_MISSING, None, seq) if later_boot else (_AWAITING, None, None)
-        cause = _split(fields)[0]
-        if cause not in IMMEDIATE_RESETS:
-            why = {events.RESET_POWER_ON: POWER_LOST, events.RESET_DEEPSLEEP: DEEP_SLEEP}
-            return why.get(cause, LINK_MISSING), None, seq
-        if t_utc is None:
-            return _CHAIN, None, seq
-        if clock_set:
-            return _ESTIMATE, t_utc - RESET_GAP_S - run.end_s, seq
-        if t_device >= run.end_s:
-            return _ESTIMATE, t_utc - t_device, seq   # the tick counter ran on
-        return _ESTIMATE, t_utc - t_device - RESET_GAP_S - run.end_s, seq
+            return placement.judge(run, None, False, False)
+        new_log = self.conn.execute(
+            "SELECT 1 FROM logs WHERE device_id = ? AND base >= ? AND base < ?",
+            (device_id, run.last_seq, following.record.seq)).fetchone() is not None
+        later_boot = self.conn.execute(
+            "SELECT 1 FROM records WHERE device_id = ? AND kind = ? AND seq > ? LIMIT 1",
+            (device_id, BOOT, run.last_seq)).fetchone() is not None
+        return placement.judge(run, following, new_log, later_boot)
 
     def _insert_placed(self, device_id: str, record: StoredRecord, t_utc: int) -> None:
         """Write the placed record's row (or move it to ``t_utc`` if it has one)."""
@@ -831,25 +751,13 @@ class Store:
                 (device_id, record.seq, t_utc, record.kind, *record.values[:2]),
             )
 
-    def unplaced(self, device_id: str) -> Unplaced:
+    def unplaced(self, device_id: str) -> placement.Unplaced:
         """The records of ``device_id`` without a UTC time: how many a later link may still
-        place, and how many can never be placed, and why."""
-        verdicts: dict[int, str] = {}
-        awaiting = 0
-        never: dict[str, int] = {}
-        for run in reversed(self._orphan_runs(device_id, with_estimated=False)):
-            verdict, _, anchor = self._judge(device_id, run)
-            if verdict == _CHAIN:
-                verdict = verdicts.get(anchor, _AWAITING) if anchor is not None else _AWAITING
-            verdicts[run.rows[0][0]] = verdict
-            count = sum(1 for row in run.rows if row[5] is None)
-            if not count:
-                continue
-            if verdict in (_AWAITING, _ESTIMATE, _CHAIN):  # an estimate not made yet: next batch
-                awaiting += count
-            else:
-                never[verdict] = never.get(verdict, 0) + count
-        return Unplaced(awaiting, never)
+        place, and how many can never be placed, and why
+        (:func:`unsit.log.placement.count_unplaced`)."""
+        return placement.count_unplaced(
+            [(run, self._judge(device_id, run))
+             for run in self._orphan_runs(device_id, with_estimated=False)])
 
     def estimated_count(self, device_id: str, lo: int = 0, hi: int | None = None) -> int:
         """How many records of ``device_id`` (with ``lo <= seq < hi``) have an estimated time."""
@@ -871,6 +779,17 @@ def _join(values: Sequence[int]) -> str:
 
 def _split(text: str) -> tuple[int, ...]:
     return tuple(int(v) for v in text.split(",")) if text else ()
+
+
+def _record(row: Sequence[Any]) -> StoredRecord:
+    """The record of a row of :data:`_COLUMNS`."""
+    seq, kind, boot, t_device, clock_set, fields = row
+    return StoredRecord(seq, kind, boot, t_device, bool(clock_set), _split(fields))
+
+
+def _timed(row: Sequence[Any]) -> placement.Timed:
+    """The record of a row of :data:`_COLUMNS`, ``t_utc``, ``anchor_seq``."""
+    return placement.Timed(_record(row[:6]), row[6], row[7])
 
 
 def _statements(sql: str) -> list[str]:

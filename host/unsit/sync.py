@@ -24,10 +24,10 @@ from unsit_firmware.logic import records as records_format
 
 from unsit.links.client import DeviceClient, DeviceInfo, ReadResult
 from unsit.errors import UnsitError
-from unsit.logrecords import clock_link, decode_many, hello_link
+from unsit.log.records import (
+    IDLE, MINUTE, ClockLink, StoredRecord, clock_link, covered_s, decode_many, hello_link)
 from unsit.links.ports import find_device_port
-from unsit.store import (
-    IDLE, MINUTE, ClockLink, Store, StoredRecord, default_path, open_store)
+from unsit.store import Store, default_path, open_store
 from unsit.links.transport import LinkLost, SerialTransport, Transport, TransportError
 
 #: ``progress(done, total)``: records fetched so far and the number expected.
@@ -55,7 +55,7 @@ class SyncReport:
     dropped_new: int = 0            # records the device reports dropping since the last sync
     unplaced: int = 0               # stored records a later link may still place in time
     unplaceable: int = 0            # stored records that can never be placed in time
-    # unplaceable records by reason; unsit.store.UNPLACEABLE_WHY[reason] says it in words
+    # unplaceable records by reason; unsit.log.placement.UNPLACEABLE_WHY[reason] says it in words
     unplaceable_why: dict[str, int] = field(default_factory=dict)
     estimated: int = 0              # records that arrived with an estimated time (docs/sync.md)
     first_utc: int | None = None    # start of the first minute that arrived (placed ones)
@@ -160,8 +160,7 @@ async def sync_device(
             f"a new log was found on the clip (log {info.log_id}): it was erased, reinstalled "
             "or replaced; the records of the old log stay in the store and the new one is "
             "stored beside them")
-    known_dropped, report.previous_sync_utc = store.conn.execute(
-        "SELECT dropped, last_sync_utc FROM devices WHERE device_id = ?", (device,)).fetchone()
+    known_dropped, report.previous_sync_utc = store.synced(device)
     if new_log:
         known_dropped = 0
     report.dropped_new = max(0, info.dropped - known_dropped)
@@ -332,54 +331,60 @@ def _finish(store: Store, report: SyncReport, client: DeviceClient, transport: T
     report.bytes_in += getattr(transport, "bytes_in", 0)
 
 
+#: Events that mark a fault episode (``fault_episodes``), and the clock's own trace.
+_FAULT_KINDS = (events.SENSOR_FAULT, events.SENSOR_OK, events.STORAGE_FULL)
+_CLOCK_KINDS = (events.TIME_SET, events.CLOCK_LINK)
+#: Events that say a key or a setting changed (``_changes``).
+_CHANGE_KINDS = (events.PAIRED, events.FORGOTTEN, events.HOST_ID_HIGH, events.HOST_ID_LOW,
+                 events.SETTING_CHANGED)
+
+
 def _summarise(store: Store, report: SyncReport) -> None:
     device = report.device.device_id
     lo, hi = report.from_seq, report.to_seq
-    conn = store.conn
-    report.minutes = conn.execute(
-        "SELECT COUNT(*) FROM minutes WHERE device_id = ? AND seq >= ? AND seq < ?",
-        (device, lo, hi)).fetchone()[0]
-    report.events = conn.execute(
-        "SELECT COUNT(*) FROM events WHERE device_id = ? AND seq >= ? AND seq < ?",
-        (device, lo, hi)).fetchone()[0]
-    report.clock_events = conn.execute(
-        "SELECT COUNT(*) FROM events WHERE device_id = ? AND seq >= ? AND seq < ?"
-        " AND kind IN (?, ?)", (device, lo, hi, events.TIME_SET, events.CLOCK_LINK)).fetchone()[0]
-    report.idle_minutes = conn.execute(
-        "SELECT COALESCE(SUM(minutes), 0) FROM idle WHERE device_id = ? AND seq >= ? AND seq < ?",
-        (device, lo, hi)).fetchone()[0]
-    # The span of the activity that arrived (minutes and unworn runs), not of the events:
-    # every sync adds a TIME_SET event stamped now.
-    first, last = conn.execute(
-        "SELECT MIN(t_utc), MAX(t_utc + CASE kind WHEN ? THEN 60 * CAST(fields AS INTEGER)"
-        " ELSE 60 END) FROM records WHERE device_id = ? AND seq >= ? AND seq < ?"
-        " AND t_utc IS NOT NULL AND kind IN (?, ?)",
-        (IDLE, device, lo, hi, MINUTE, IDLE)).fetchone()
-    report.first_utc, report.last_utc = first, last
+    starts: list[int] = []
+    ends: list[int] = []
+    faults: list[tuple[int | None, int, int, int]] = []
+    changes: list[StoredRecord] = []
+    report.minutes = report.events = report.clock_events = report.idle_minutes = 0
+    for timed in store.records(device, lo, hi):
+        record, t_utc = timed.record, timed.t_utc
+        if record.kind in _CHANGE_KINDS:
+            changes.append(record)
+        if t_utc is None:
+            continue            # the figures below count what was placed in time
+        if record.kind == MINUTE:
+            report.minutes += 1
+        elif record.kind == IDLE:
+            report.idle_minutes += record.values[0]
+        else:
+            report.events += 1
+            report.clock_events += record.kind in _CLOCK_KINDS
+            if record.kind in _FAULT_KINDS:
+                faults.append((t_utc, record.kind, record.values[0], record.values[1]))
+        # The span of the activity that arrived (minutes and unworn runs), not of the events:
+        # every sync adds a TIME_SET event stamped now.
+        if record.kind in (MINUTE, IDLE):
+            starts.append(t_utc)
+            ends.append(t_utc + covered_s(record.kind, record.values))
+    report.first_utc = min(starts, default=None)
+    report.last_utc = max(ends, default=None)
     unplaced = store.unplaced(device)
     report.unplaced = unplaced.awaiting
     report.unplaceable = unplaced.never
     report.unplaceable_why = dict(unplaced.unplaceable)
     report.estimated = store.estimated_count(device, lo, hi)
-    report.faults = fault_episodes(conn.execute(
-        "SELECT t_utc, kind, a, b FROM events WHERE device_id = ? AND seq >= ? AND seq < ?"
-        " AND kind IN (?, ?, ?) ORDER BY seq",
-        (device, lo, hi, events.SENSOR_FAULT, events.SENSOR_OK, events.STORAGE_FULL)).fetchall())
-    report.key_changes, report.setting_changes = _changes(store, device, lo, hi)
+    report.faults = fault_episodes(faults)
+    report.key_changes, report.setting_changes = _changes(changes)
 
 
-def _changes(store: Store, device: str, lo: int, hi: int
+def _changes(found: list[StoredRecord]
              ) -> tuple[list[tuple[str, str, int]], list[tuple[int, int]]]:
-    """Key and setting changes among the events stored in ``[lo, hi)``, in log order."""
-    rows = store.conn.execute(
-        "SELECT seq, kind, fields FROM records WHERE device_id = ? AND seq >= ? AND seq < ?"
-        " AND kind IN (?, ?, ?, ?, ?) ORDER BY seq",
-        (device, lo, hi, events.PAIRED, events.FORGOTTEN, events.HOST_ID_HIGH,
-         events.HOST_ID_LOW, events.SETTING_CHANGED)).fetchall()
+    """Key and setting changes among the event records ``found`` (of ``_CHANGE_KINDS``), in
+    log order."""
     keys: list[tuple[str, str, int]] = []
     settings: list[tuple[int, int]] = []
-    by_seq = {int(seq): (int(kind), [int(v) for v in str(fields).split(",") if v])
-              for seq, kind, fields in rows}
+    by_seq = {record.seq: (record.kind, list(record.values)) for record in found}
     for seq, (kind, values) in sorted(by_seq.items()):
         if kind == events.SETTING_CHANGED and len(values) >= 2:
             value = values[1] - 0x10000 if values[1] & 0x8000 else values[1]
@@ -448,8 +453,7 @@ async def sync_resuming(
                 await asyncio.sleep(pause_s)
     finally:
         try:
-            empty = not kept and store.conn.execute(
-                "SELECT 1 FROM records LIMIT 1").fetchone() is None
+            empty = not kept and not store.has_records()
         except sqlite3.Error:
             empty = False
         store.close()

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from unsit import cli, clip_settings, console
 from unsit.clip_settings import parse_assignments
 from unsit.commands.simulate import add_set_argument, duration
+from unsit.log.reminders import HEEDED, SNOOZED
 from unsit.lab.simulation import SimulationResult, simulate
 
 if TYPE_CHECKING:
@@ -31,7 +32,6 @@ NAME = "demo"
 HELP = "Run the real firmware on a simulated clip through an office day and show the reminders."
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)  # a Monday morning
-_SNOOZE_WINDOW_S = 300
 _DOING = {"sit": "sits", "stand": "stands", "walk": "walks", "lie": "lies down",
           "desk": "leaves the clip on the desk"}
 
@@ -98,12 +98,11 @@ def sync_and_summarise(clip: Path, db: Path) -> None:
 
 def answer(result: SimulationResult, index: int) -> str:
     reminder = result.reminders[index]
-    if reminder.heeded and reminder.seconds_to_get_up is not None:
+    if reminder.outcome == HEEDED and reminder.seconds_to_get_up is not None:
         up = reminder.seconds_to_get_up
         return f"heeded: up and moving {up // 60} min {up % 60:02d} s later"
-    for snooze in result.snoozes:
-        if 0 <= snooze.t_s - reminder.t_s <= _SNOOZE_WINDOW_S:
-            return f"snoozed with a double tap for {snooze.minutes} min"
+    if reminder.outcome == SNOOZED:
+        return f"snoozed with a double tap for {reminder.snooze_min} min"
     return "ignored: kept sitting"
 
 

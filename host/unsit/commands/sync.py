@@ -24,7 +24,8 @@ from unsit import console
 from unsit.durations import human_duration
 from unsit.errors import UnsitError
 from unsit.pairing.keys import KeyRing
-from unsit.store import UNPLACEABLE_WHY, default_path
+from unsit.log.placement import UNPLACEABLE_WHY
+from unsit.store import default_path
 
 if TYPE_CHECKING:
     from unsit.sync import FaultEpisode, SyncReport

@@ -27,6 +27,8 @@ from pathlib import Path
 
 from unsit.errors import UnsitError
 from unsit.firmware import firmware_dir
+from unsit.log.reminders import HEEDED, IGNORED, outcomes
+from unsit.log.reminders import KINDS as REMINDER_KINDS
 from unsit.lab.micropython_runner import micropython_command, micropython_env
 from unsit.lab.trace import BOARD_RATE_HZ as RATE_HZ
 from unsit_firmware.logic import events, records
@@ -66,6 +68,8 @@ class Reminder:
     repeat: int               # 0 = the first reminder of the sitting bout
     heeded: bool = False
     seconds_to_get_up: int | None = None
+    outcome: str = IGNORED    # unsit.log.reminders.HEEDED, SNOOZED or IGNORED
+    snooze_min: int | None = None   # the snooze that answered it, when snoozed
 
 
 @dataclass
@@ -326,26 +330,21 @@ def summarise(log: list[tuple[int, int, int, bool, tuple[int, ...]]], trace_s: f
     """
     result = SimulationResult(trace_s=trace_s)
     offsets = boot_offsets_s or {}
+    answers: list[tuple[int, int, int, int]] = []    # the events that answer reminders
     for _, kind, t, uptime, values in log:
         if uptime:
             boot, up = records.split_uptime(t)
             t_s = up + offsets.get(boot, 0)
         else:
             t_s = t - (start_utc or 0)
+        if kind in REMINDER_KINDS:
+            answers.append((t_s, kind, values[0], values[1]))
         if kind == records.MINUTE:
             for state in range(COUNT):
                 result.totals_s[NAMES[state]] += values[state]
             result.steps += values[5]
         elif kind == records.IDLE:
             result.totals_s[NAMES[NOT_WORN]] += 60 * values[0]
-        elif kind == events.REMINDER:
-            result.reminders.append(Reminder(t_s, minutes_sat=values[1], repeat=values[0]))
-        elif kind == events.HEEDED:
-            for reminder in reversed(result.reminders):
-                if reminder.repeat == values[1] and not reminder.heeded:
-                    reminder.heeded = True
-                    reminder.seconds_to_get_up = values[0]
-                    break
         elif kind == events.SNOOZE:
             result.snoozes.append(Snooze(t_s, values[0]))
         elif kind == events.REMINDER_SUPPRESSED:
@@ -359,6 +358,11 @@ def summarise(log: list[tuple[int, int, int, bool, tuple[int, ...]]], trace_s: f
             result.sensor_faults.append((t_s, values[0]))
         elif kind == events.BOOT:
             result.boots += 1
+    result.reminders = [
+        Reminder(found.t, minutes_sat=found.minutes_sat, repeat=found.repeat,
+                 heeded=found.outcome == HEEDED, seconds_to_get_up=found.get_up_s,
+                 outcome=found.outcome, snooze_min=found.snooze_min)
+        for found in outcomes(answers)]
     return result
 
 
