@@ -61,6 +61,10 @@ _SETTLE_S = const(3)            # still seconds before a posture is taken as upr
 _UP_SURE_S = const(10)          # ... and how long it must last to be kept
 _SAT_UP_S = const(6)            # sitting up after lying this long, a move may be standing up
 _WALK_AWAY_S = const(4)         # walking this long ends 'just got out of bed'
+_STRONG_PEAK = const(480)       # a peak (3-sample sum, 160 mg) or ...
+_STRONG_DIP = const(300)        # ... a dip (100 mg) this large may be a transition alone
+_STOOD_STEPS = const(2)         # steps in a movement that make it a stand-up
+_WALK_FORGET_S = const(3)       # walking this long forgets the movement before it
 _WALK_LEARN_S = const(8)        # walking this long teaches the upright direction
 # Angles between gravity directions, as chord2 of unit vectors of length UNIT (fixedmath).
 _LIE_CHORD = const(20984721)    # 68 degrees from upright: lying
@@ -139,6 +143,8 @@ class Detector:
         self._bout_gesture = 0
         self._still_u = array("i", (0, 0, UNIT))   # gravity in the last still second
         self._has_still = False
+        self._stepped = 0              # steps since the body was last still
+        self._strong = False           # the movement before this still bout may be a transition
         self._tick = 0
         self._lo = 0
         self._hi = 0
@@ -343,6 +349,8 @@ class Detector:
                 self._sat_up_s = 0
             self._moved = True
             self._still_s = 0
+            if self._stepped < 100:
+                self._stepped += steps
             if self.state == NOT_WORN or self.state == WALKING:
                 self.state = STANDING
             if self._up_sure and self._lying(u):
@@ -352,6 +360,12 @@ class Detector:
         last = self._still_u
         if self._moved:
             gesture = self._gesture()
+            if gesture == 0 and self._stepped >= _STOOD_STEPS:
+                gesture = 1   # steps during the movement: the feet took the weight
+            self._stepped = 0
+            # A movement this strong may be a transition even without both halves of its
+            # shape; a weaker one without the shape is a lean or a weight shift.
+            self._strong = gesture != 0 or self._hi >= _STRONG_PEAK or self._lo <= -_STRONG_DIP
             if (gesture == 0 and self.state != WALKING and self._has_still and chord2(
                     u[0], u[1], u[2], last[0], last[1], last[2]) < _SAME_CHORD):
                 # A fidget: back in the posture held before it. The bout goes on.
@@ -366,15 +380,28 @@ class Detector:
             self._putting_on(u)
             return
         candidate = self._classify(u, self._bout_gesture)
-        if self._moved or self.state == NOT_WORN or self.state == WALKING:
+        state = self.state
+        if self._moved or state == NOT_WORN or state == WALKING:
             self._moved = False
             self._disagree = 0
+            if (not self._strong and state != NOT_WORN and state != LYING
+                    and candidate != LYING and not self._after_lying):
+                # A movement without the shape of a sit-down or a stand-up (a lean, a weight
+                # shift, turning in the chair): the posture held before it goes on.
+                candidate = SITTING if state == SITTING else STANDING
             self._accept(candidate, u, 2)
-        elif candidate != self.state:
-            self._disagree += 1
-            if self._disagree >= _SWITCH_AFTER_S:
+        elif candidate != state:
+            # No movement: only a long, clear agreement with the other posture changes it
+            # (a transition too slow to be seen). Sitting is never ended by tilt alone.
+            if candidate == SITTING and not self._clearly_sitting(u):
                 self._disagree = 0
-                self._accept(candidate, u, 2)
+            elif candidate == STANDING and state == SITTING and not self._after_lying:
+                self._disagree = 0
+            else:
+                self._disagree += 1
+                if self._disagree >= _SWITCH_AFTER_S:
+                    self._disagree = 0
+                    self._accept(candidate, u, 2)
         else:
             self._disagree = 0
             self._accept(candidate, u, 5)
@@ -429,10 +456,13 @@ class Detector:
         self._t_hi = 0
 
     def _walking(self, u):
-        self._reset_gesture()
         self.state = WALKING
         self._moved = True
         self._walk_run += 1
+        if self._walk_run >= _WALK_FORGET_S:
+            # A real walk: what the magnitude did before it tells nothing of what follows.
+            # (A second or two of steps is often the turn before sitting down: kept.)
+            self._reset_gesture()
         if self._walk_run >= _WALK_AWAY_S:
             self._after_lying = False
         walk = self._walk
@@ -460,6 +490,17 @@ class Detector:
                 self._has_sit = False
                 self.recalibrated = True
             self._up_walked = True
+
+    def _clearly_sitting(self, u):
+        """Tilted well away from upright, and nearer the sitting cluster when there is one."""
+        up = self._up
+        d_up = chord2(u[0], u[1], u[2], up[0], up[1], up[2])
+        if d_up <= _SIT_CHORD:
+            return False
+        if not self._has_sit:
+            return True
+        sit = self._sit
+        return chord2(u[0], u[1], u[2], sit[0], sit[1], sit[2]) << 2 < d_up
 
     def _lying(self, u):
         up = self._up
