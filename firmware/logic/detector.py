@@ -145,6 +145,8 @@ class Detector:
         self._has_still = False
         self._stepped = 0              # steps since the body was last still
         self._strong = False           # the movement before this still bout may be a transition
+        self._move_s = 0               # seconds of movement since the body was last still
+        self._last_move_s = 0
         self._tick = 0
         self._lo = 0
         self._hi = 0
@@ -349,6 +351,8 @@ class Detector:
                 self._sat_up_s = 0
             self._moved = True
             self._still_s = 0
+            if self._move_s < 100:
+                self._move_s += 1
             if self._stepped < 100:
                 self._stepped += steps
             if self.state == NOT_WORN or self.state == WALKING:
@@ -366,6 +370,7 @@ class Detector:
             # A movement this strong may be a transition even without both halves of its
             # shape; a weaker one without the shape is a lean or a weight shift.
             self._strong = gesture != 0 or self._hi >= _STRONG_PEAK or self._lo <= -_STRONG_DIP
+            self._last_move_s = self._move_s
             if (gesture == 0 and self.state != WALKING and self._has_still and chord2(
                     u[0], u[1], u[2], last[0], last[1], last[2]) < _SAME_CHORD):
                 # A fidget: back in the posture held before it. The bout goes on.
@@ -373,6 +378,7 @@ class Detector:
             else:
                 # The movement that ended here tells the rest of this still bout.
                 self._bout_gesture = gesture
+        self._move_s = 0
         self._reset_gesture()
         _copy(last, u)
         self._has_still = True

@@ -56,15 +56,44 @@ def _bouts_of(bouts: Sequence[tuple[int, int, int]], activity: int) -> list[tupl
     return [(first, last + 1) for a, first, last in bouts if a == activity]
 
 
+FADE = hapt.RATE_HZ              # samples over which two joined pieces cross-fade (1 s)
+
+
+def join(out: Rows, piece: Rows) -> Rows:
+    """``piece`` appended to ``out``, the two cross-faded over :data:`FADE` samples: a body
+    changes posture in about a second; a jump between two recordings would be a movement no
+    body makes (its step in the magnitude looks like a sit-down or a stand-up)."""
+    n = min(FADE, len(out), len(piece))
+    if n < 2:
+        out.extend(piece)
+        return out
+    tail = out[-n:]
+    del out[-n:]
+    for k in range(n):
+        w = k / (n - 1)
+        a, b = tail[k], piece[k]
+        out.append((a[0] + (b[0] - a[0]) * w, a[1] + (b[1] - a[1]) * w,
+                    a[2] + (b[2] - a[2]) * w))
+    out.extend(piece[n:])
+    return out
+
+
 def _cycle(rows: Rows, spans: list[tuple[int, int]], seconds: float) -> Rows:
-    """``seconds`` of the bouts ``spans`` of ``rows`` in turn (each bout whole but the last)."""
+    """``seconds`` of the bouts ``spans`` of ``rows`` in turn, joined by cross-fades."""
     need = int(seconds * hapt.RATE_HZ)
     out: Rows = []
     i = 0
     while len(out) < need:
         first, end = spans[i % len(spans)]
-        out.extend(rows[first:min(end, first + need - len(out))])
+        join(out, rows[first:min(end, first + need - len(out) + FADE)])
         i += 1
+    return out[:need]
+
+
+def _chain(*pieces: Rows) -> Rows:
+    out: Rows = []
+    for piece in pieces:
+        join(out, list(piece))
     return out
 
 
@@ -89,23 +118,21 @@ def scenarios(rows: Rows, bouts: Sequence[tuple[int, int, int]], mounting: Rotat
     def part(span: tuple[int, int]) -> Rows:
         return rows[span[0]:span[1]]
 
-    lead = part(stands[0]) + part(walks[0])
-    tail = part(ups[0]) + part(walks[-1])
+    lead = _chain(part(stands[0]), part(walks[0]), part(downs[0]))
+    sit_down = (len(lead) - FADE) / hapt.RATE_HZ
+    tail = _chain(part(ups[0]), part(walks[-1]))
     out = []
-    sit = lead + part(downs[0])
-    sit_down = len(sit) / hapt.RATE_HZ
-    sit += _cycle(rows, sits, LONG_S) + tail
+    sit = _chain(lead, _cycle(rows, sits, LONG_S), tail)
     out.append(Scenario("sit", rotate(sit, mounting), [sit_down]))
-    stand = lead + _cycle(rows, stands, LONG_S) + part(walks[-1])
+    stand = _chain(part(stands[0]), part(walks[0]), _cycle(rows, stands, LONG_S),
+                   part(walks[-1]))
     out.append(Scenario("stand", rotate(stand, mounting)))
-    desk = lead + part(downs[0])
-    first = len(desk) / hapt.RATE_HZ
-    desk += _cycle(rows, sits, DESK_FIRST_S)
-    worn = rotate(desk, mounting)
-    worn += _desk(DESK_S, seed)
-    second = len(worn) / hapt.RATE_HZ
-    worn += rotate(_cycle(rows, sits[::-1], DESK_SECOND_S) + tail, mounting)
-    out.append(Scenario("desk", worn, [first, second]))
+    worn = rotate(_chain(lead, _cycle(rows, sits, DESK_FIRST_S)), mounting)
+    worn = _chain(worn, _desk(DESK_S, seed))
+    second = (len(worn) - FADE) / hapt.RATE_HZ
+    worn = _chain(worn, rotate(_chain(_cycle(rows, sits[::-1], DESK_SECOND_S), tail),
+                               mounting))
+    out.append(Scenario("desk", worn, [sit_down, second]))
     return out
 
 
