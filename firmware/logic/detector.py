@@ -390,18 +390,21 @@ class Detector:
         if self._moved or state == NOT_WORN or state == WALKING:
             self._moved = False
             self._disagree = 0
-            if (not self._strong and state != NOT_WORN and state != LYING
-                    and candidate != LYING and not self._after_lying):
-                # A movement without the shape of a sit-down or a stand-up (a lean, a weight
-                # shift, turning in the chair): the posture held before it goes on.
-                candidate = SITTING if state == SITTING else STANDING
+            if (state != NOT_WORN and state != LYING and candidate != LYING
+                    and not self._after_lying):
+                held = SITTING if state == SITTING else STANDING
+                if candidate != held and not self._strong:
+                    # A movement without the strength of a sit-down or a stand-up (a lean, a
+                    # weight shift, turning in the chair): the posture held before it goes on.
+                    candidate = held
             self._accept(candidate, u, 2)
         elif candidate != state:
             # No movement: only a long, clear agreement with the other posture changes it
             # (a transition too slow to be seen). Sitting is never ended by tilt alone.
             if candidate == SITTING and not self._clearly_sitting(u):
                 self._disagree = 0
-            elif candidate == STANDING and state == SITTING and not self._after_lying:
+            elif (candidate == STANDING and state == SITTING and not self._after_lying
+                  and not self._clearly_upright(u)):
                 self._disagree = 0
             else:
                 self._disagree += 1
@@ -507,6 +510,15 @@ class Detector:
             return True
         sit = self._sit
         return chord2(u[0], u[1], u[2], sit[0], sit[1], sit[2]) << 2 < d_up
+
+    def _clearly_upright(self, u):
+        """Within a few degrees of the upright cluster, and far from the sitting one."""
+        up = self._up
+        d_up = chord2(u[0], u[1], u[2], up[0], up[1], up[2])
+        if d_up >= _LEARN_CHORD or not self._has_sit:
+            return False
+        sit = self._sit
+        return chord2(u[0], u[1], u[2], sit[0], sit[1], sit[2]) > d_up << 2
 
     def _lying(self, u):
         up = self._up
