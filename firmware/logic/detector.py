@@ -63,6 +63,7 @@ _SAT_UP_S = const(6)            # sitting up after lying this long, a move may b
 _WALK_AWAY_S = const(4)         # walking this long ends 'just got out of bed'
 _STRONG_PEAK = const(480)       # a peak (3-sample sum, 160 mg) or ...
 _STRONG_DIP = const(300)        # ... a dip (100 mg) this large may be a transition alone
+_SETTLING_S = const(8)          # movements this soon after a strong one are part of it
 _STOOD_STEPS = const(2)         # steps in a movement that make it a stand-up
 _WALK_FORGET_S = const(3)       # walking this long forgets the movement before it
 _WALK_LEARN_S = const(8)        # walking this long teaches the upright direction
@@ -145,8 +146,7 @@ class Detector:
         self._has_still = False
         self._stepped = 0              # steps since the body was last still
         self._strong = False           # the movement before this still bout may be a transition
-        self._move_s = 0               # seconds of movement since the body was last still
-        self._last_move_s = 0
+        self._after_strong = 100       # seconds since a strong movement ended
         self._tick = 0
         self._lo = 0
         self._hi = 0
@@ -293,6 +293,8 @@ class Detector:
         self.second += 1
         self.steps = steps
         self.recalibrated = False
+        if self._after_strong < 100:
+            self._after_strong += 1
         recent = self._recent_steps
         recent[0] = recent[1]
         recent[1] = recent[2]
@@ -351,8 +353,6 @@ class Detector:
                 self._sat_up_s = 0
             self._moved = True
             self._still_s = 0
-            if self._move_s < 100:
-                self._move_s += 1
             if self._stepped < 100:
                 self._stepped += steps
             if self.state == NOT_WORN or self.state == WALKING:
@@ -369,8 +369,12 @@ class Detector:
             self._stepped = 0
             # A movement this strong may be a transition even without both halves of its
             # shape; a weaker one without the shape is a lean or a weight shift.
-            self._strong = gesture != 0 or self._hi >= _STRONG_PEAK or self._lo <= -_STRONG_DIP
-            self._last_move_s = self._move_s
+            strong = gesture != 0 or self._hi >= _STRONG_PEAK or self._lo <= -_STRONG_DIP
+            if strong:
+                self._after_strong = 0
+            # Settling into the seat (or onto the feet) a few seconds after a transition
+            # belongs to that transition.
+            self._strong = strong or self._after_strong < _SETTLING_S
             if (gesture == 0 and self.state != WALKING and self._has_still and chord2(
                     u[0], u[1], u[2], last[0], last[1], last[2]) < _SAME_CHORD):
                 # A fidget: back in the posture held before it. The bout goes on.
@@ -378,7 +382,6 @@ class Detector:
             else:
                 # The movement that ended here tells the rest of this still bout.
                 self._bout_gesture = gesture
-        self._move_s = 0
         self._reset_gesture()
         _copy(last, u)
         self._has_still = True
