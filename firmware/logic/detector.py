@@ -372,9 +372,7 @@ class Detector:
             strong = gesture != 0 or self._hi >= _STRONG_PEAK or self._lo <= -_STRONG_DIP
             if strong:
                 self._after_strong = 0
-            # Settling into the seat (or onto the feet) a few seconds after a transition
-            # belongs to that transition.
-            self._strong = strong or self._after_strong < _SETTLING_S
+            self._strong = strong
             if (gesture == 0 and self.state != WALKING and self._has_still and chord2(
                     u[0], u[1], u[2], last[0], last[1], last[2]) < _SAME_CHORD):
                 # A fidget: back in the posture held before it. The bout goes on.
@@ -396,7 +394,10 @@ class Detector:
             if (state != NOT_WORN and state != LYING and candidate != LYING
                     and not self._after_lying):
                 held = SITTING if state == SITTING else STANDING
-                if candidate != held and not self._strong:
+                if candidate != held and not self._strong and (
+                        candidate == STANDING or self._after_strong >= _SETTLING_S):
+                    # (Settling into the seat a few seconds after a strong movement belongs
+                    # to it; standing up is one push.)
                     # A movement without the strength of a sit-down or a stand-up (a lean, a
                     # weight shift, turning in the chair): the posture held before it goes on.
                     candidate = held
@@ -472,9 +473,15 @@ class Detector:
         self._moved = True
         self._walk_run += 1
         if self._walk_run >= _WALK_FORGET_S:
-            # A real walk: what the magnitude did before it tells nothing of what follows.
-            # (A second or two of steps is often the turn before sitting down: kept.)
-            self._reset_gesture()
+            # Walking: the dip and the peak fade by half a second, so that when the wearer
+            # stops, the shape of what ended the walk (a sit-down at its end, often begun
+            # among the last steps) is what counts.
+            self._hi >>= 1
+            self._lo = -((-self._lo) >> 1)
+            tick = self._tick
+            self._tick = 0
+            self._t_lo = self._t_lo - tick if self._t_lo - tick > -30000 else -30000
+            self._t_hi = self._t_hi - tick if self._t_hi - tick > -30000 else -30000
         if self._walk_run >= _WALK_AWAY_S:
             self._after_lying = False
         walk = self._walk
