@@ -72,6 +72,7 @@ _LIE_CHORD = const(20984721)    # 68 degrees from upright: lying
 _SIT_CHORD = const(326549)      # 8 degrees from upright, before a sitting cluster exists
 _SIT_SAT_CHORD = const(45985)   # 3 degrees from upright after a sitting-down movement
 _SAME_CHORD = const(45985)      # 3 degrees: after a fidget, still the same posture
+_UPRIGHT_CHORD = const(183815)  # 6 degrees: clearly upright (and far from sitting)
 _LEARN_CHORD = const(81737)     # 4 degrees: a posture this near its cluster teaches it
 _ADJUST_CHORD = const(2023580)  # 20 degrees: a new posture while the clip is put on
 _REUP_CHORD = const(1143340)    # 15 degrees: upright from putting on, corrected by walking
@@ -147,6 +148,8 @@ class Detector:
         self._stepped = 0              # steps since the body was last still
         self._strong = False           # the movement before this still bout may be a transition
         self._after_strong = 100       # seconds since a strong movement ended
+        self._walk_move = False        # walked since the body was last still
+        self._bout_walked = False      # ... before this still bout
         self._tick = 0
         self._lo = 0
         self._hi = 0
@@ -367,6 +370,7 @@ class Detector:
             if gesture == 0 and self._stepped >= _STOOD_STEPS:
                 gesture = 1   # steps during the movement: the feet took the weight
             self._stepped = 0
+            self._bout_walked = self._walk_move
             # A movement this strong may be a transition even without both halves of its
             # shape; a weaker one without the shape is a lean or a weight shift.
             strong = gesture != 0 or self._hi >= _STRONG_PEAK or self._lo <= -_STRONG_DIP
@@ -381,6 +385,7 @@ class Detector:
                 # The movement that ended here tells the rest of this still bout.
                 self._bout_gesture = gesture
         self._reset_gesture()
+        self._walk_move = False
         _copy(last, u)
         self._has_still = True
         if not self._up_sure:
@@ -470,6 +475,7 @@ class Detector:
 
     def _walking(self, u):
         self.state = WALKING
+        self._walk_move = True
         self._moved = True
         self._walk_run += 1
         if self._walk_run >= _WALK_FORGET_S:
@@ -525,7 +531,7 @@ class Detector:
         """Within a few degrees of the upright cluster, and far from the sitting one."""
         up = self._up
         d_up = chord2(u[0], u[1], u[2], up[0], up[1], up[2])
-        if d_up >= _LEARN_CHORD or not self._has_sit:
+        if d_up >= _UPRIGHT_CHORD or not self._has_sit:
             return False
         sit = self._sit
         return chord2(u[0], u[1], u[2], sit[0], sit[1], sit[2]) > d_up << 2
@@ -553,7 +559,8 @@ class Detector:
             elif gesture > 0:
                 d_sit <<= 2
             return SITTING if d_sit < d_up else STANDING
-        if gesture < 0:
+        if gesture < 0 and not self._bout_walked:
+            # (the shape of a walk's last steps is no sitting-down movement)
             return SITTING if d_up > _SIT_SAT_CHORD else STANDING
         return SITTING if d_up > _SIT_CHORD else STANDING
 
