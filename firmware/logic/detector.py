@@ -64,6 +64,7 @@ _WALK_AWAY_S = const(4)         # walking this long ends 'just got out of bed'
 _STRONG_PEAK = const(480)       # a peak (3-sample sum, 160 mg) or ...
 _STRONG_DIP = const(300)        # ... a dip (100 mg) this large may be a transition alone
 _SETTLING_S = const(8)          # movements this soon after a strong one are part of it
+_SIT_MOVE_S = const(2)          # a sit-down takes this long: a shorter jolt is no sit-down
 _STOOD_STEPS = const(2)         # steps in a movement that make it a stand-up
 _WALK_FORGET_S = const(3)       # walking this long forgets the movement before it
 _WALK_LEARN_S = const(8)        # walking this long teaches the upright direction
@@ -150,6 +151,8 @@ class Detector:
         self._after_strong = 100       # seconds since a strong movement ended
         self._walk_move = False        # walked since the body was last still
         self._bout_walked = False      # ... before this still bout
+        self._move_s = 0               # seconds of movement since the body was last still
+        self._bout_move_s = 0          # ... before this still bout
         self._tick = 0
         self._lo = 0
         self._hi = 0
@@ -356,6 +359,8 @@ class Detector:
                 self._sat_up_s = 0
             self._moved = True
             self._still_s = 0
+            if self._move_s < 100:
+                self._move_s += 1
             if self._stepped < 100:
                 self._stepped += steps
             if self.state == NOT_WORN or self.state == WALKING:
@@ -371,6 +376,7 @@ class Detector:
                 gesture = 1   # steps during the movement: the feet took the weight
             self._stepped = 0
             self._bout_walked = self._walk_move
+            self._bout_move_s = self._move_s
             # A movement this strong may be a transition even without both halves of its
             # shape; a weaker one without the shape is a lean or a weight shift.
             strong = gesture != 0 or self._hi >= _STRONG_PEAK or self._lo <= -_STRONG_DIP
@@ -386,6 +392,7 @@ class Detector:
                 self._bout_gesture = gesture
         self._reset_gesture()
         self._walk_move = False
+        self._move_s = 0
         _copy(last, u)
         self._has_still = True
         if not self._up_sure:
@@ -559,7 +566,7 @@ class Detector:
             elif gesture > 0:
                 d_sit <<= 2
             return SITTING if d_sit < d_up else STANDING
-        if gesture < 0 and not self._bout_walked:
+        if gesture < 0 and not self._bout_walked and self._bout_move_s >= _SIT_MOVE_S:
             # (the shape of a walk's last steps is no sitting-down movement)
             return SITTING if d_up > _SIT_SAT_CHORD else STANDING
         return SITTING if d_up > _SIT_CHORD else STANDING
