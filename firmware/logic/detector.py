@@ -56,7 +56,8 @@ _TABLE_DRIFT = const(2)         # mg each axis may stray from the still run's st
 _TABLE_ACT = const(6)           # mean |magnitude - baseline| (mg) of a device at rest
 _WAKE_DRIFT = const(8)          # mg a not-worn device must move in a second to count as worn
 NOT_WORN_AFTER_S = const(30)
-_SWITCH_AFTER_S = const(20)     # a posture change with no movement needs this much agreement
+_SEATED_AFTER_S = const(20)     # without a movement, standing ends only after this long ...
+_UPRIGHT_AFTER_S = const(60)    # ... and sitting ends by tilt alone only after this long
 _SETTLE_S = const(3)            # still seconds before a posture is taken as upright ...
 _UP_SURE_S = const(10)          # ... and how long it must last to be kept
 _SAT_UP_S = const(6)            # sitting up after lying this long, a move may be standing up
@@ -424,7 +425,7 @@ class Detector:
                 self._disagree = 0
             else:
                 self._disagree += 1
-                if self._disagree >= _SWITCH_AFTER_S:
+                if self._disagree >= (_UPRIGHT_AFTER_S if state == SITTING else _SEATED_AFTER_S):
                     self._disagree = 0
                     self._accept(candidate, u, 2)
         else:
