@@ -83,14 +83,15 @@ MOVED_CHORD = _MOVED_CHORD      # public: the app tells a moved clip from a corr
 
 # Saved state (save/restore). Version, rate_hz, state, steps, flags (``_flags()``), the bout's
 # gesture, samples in the second so far, the last three seconds' steps; since_step, step_now,
-# tick, t_lo, t_hi, disagree, dwell, mag (u16); second, still_since, the second's sums x y z,
-# base16, act, h1, h2, lo, hi, still_run, walk_run, still_s, sat_up_s (i32); anchor, prev
-# (mg), then the unit vectors up, sit, walk, still_u (i16 x 3 each); then the CRC-32 of all
-# that (u32).
-_SAVE_VERSION = const(1)
-_SAVE_FORMAT = "<BBBBHbBBBBHHHHHHHHiiiiiiiiiiiiiii18h"
-_SAVE_BODY = const(123)         # struct.calcsize(_SAVE_FORMAT)
-SAVE_SIZE = const(127)          # the body and its CRC-32
+# tick (u16), t_lo, t_hi (i16), disagree, dwell, mag (u16); stepped, after_strong, move_s,
+# bout_move_s (u8); second, still_since, the second's sums x y z, base16, act, h1, h2, lo, hi,
+# still_run, walk_run, still_s, sat_up_s (i32); anchor, prev (mg), then the unit vectors up,
+# sit, walk, still_u (i16 x 3 each); then the CRC-32 of all that (u32).
+_SAVE_VERSION = const(2)
+_SAVE_FORMAT = "<BBBBHbBBBBHHHhhHHHBBBBiiiiiiiiiiiiiii18h"
+_SAVE_BODY = const(127)         # struct.calcsize(_SAVE_FORMAT)
+SAVE_SIZE = const(131)          # the body and its CRC-32
+_FLAG_COUNT = const(15)
 
 
 class Detector:
@@ -170,7 +171,8 @@ class Detector:
         bit = 1
         for on in (self.recalibrated, self._armed, self._off, self._cold, self._moved,
                    self._has_up, self._up_sure, self._up_walked, self._has_sit,
-                   self._has_walk, self._after_lying, self._has_still):
+                   self._has_walk, self._after_lying, self._has_still, self._strong,
+                   self._walk_move, self._bout_walked):
             if on:
                 flags |= bit
             bit <<= 1
@@ -183,7 +185,8 @@ class Detector:
             _SAVE_VERSION, self.rate_hz, self.state, self.steps, self._flags(),
             self._bout_gesture, self._n, recent[0], recent[1], recent[2], self._since_step,
             self._step_now, self._tick, self._t_lo, self._t_hi, self._disagree, self._dwell,
-            self._mag, self.second, self.still_since, self._sx, self._sy, self._sz,
+            self._mag, self._stepped, self._after_strong, self._move_s, self._bout_move_s,
+            self.second, self.still_since, self._sx, self._sy, self._sz,
             self._base16, self._act, self._h1, self._h2, self._lo, self._hi, self._still_run,
             self._walk_run, self._still_s, self._sat_up_s]
         for a in self._arrays():
@@ -207,14 +210,16 @@ class Detector:
         if crc32(body) & 0xFFFFFFFF != struct.unpack_from("<I", data, _SAVE_BODY)[0]:
             return False
         v = struct.unpack(_SAVE_FORMAT, body)
-        if v[2] > LYING or v[6] >= self.rate_hz or v[4] >> 12 or not -1 <= v[5] <= 1:
+        if (v[2] > LYING or v[6] >= self.rate_hz or v[4] >> _FLAG_COUNT
+                or not -1 <= v[5] <= 1):
             return False
         self.state = v[2]
         self.steps = v[3]
         flags = v[4]
         (self.recalibrated, self._armed, self._off, self._cold, self._moved, self._has_up,
          self._up_sure, self._up_walked, self._has_sit, self._has_walk, self._after_lying,
-         self._has_still) = [flags >> i & 1 == 1 for i in range(12)]
+         self._has_still, self._strong, self._walk_move,
+         self._bout_walked) = [flags >> i & 1 == 1 for i in range(_FLAG_COUNT)]
         self._bout_gesture = v[5]
         self._n = v[6]
         recent = self._recent_steps
@@ -222,10 +227,11 @@ class Detector:
         recent[1] = v[8]
         recent[2] = v[9]
         (self._since_step, self._step_now, self._tick, self._t_lo, self._t_hi, self._disagree,
-         self._dwell, self._mag, self.second, self.still_since, self._sx, self._sy, self._sz,
+         self._dwell, self._mag, self._stepped, self._after_strong, self._move_s,
+         self._bout_move_s, self.second, self.still_since, self._sx, self._sy, self._sz,
          self._base16, self._act, self._h1, self._h2, self._lo, self._hi, self._still_run,
-         self._walk_run, self._still_s, self._sat_up_s) = v[10:33]
-        i = 33
+         self._walk_run, self._still_s, self._sat_up_s) = v[10:37]
+        i = 37
         for a in self._arrays():  # filled in place: feed() keeps allocating nothing
             a[0] = v[i]
             a[1] = v[i + 1]
