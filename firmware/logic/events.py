@@ -31,6 +31,9 @@ CLOCK_LINK = const(12)
 # "%04x" % a is the start of the host id as `unsit` prints it (keys.json).
 PAIRED = const(13)          # a: host id prefix, b: how (PAIRED_USB, PAIRED_BLE)
 FORGOTTEN = const(14)       # a: host id prefix, or 0 when every key went, b: keys left
+# A sitting bout ended (logic/bouts.py): a: its sitting seconds (at most 65535), b: how
+# (bouts.END_*). The bouts the clip counted, for comparing with the review's.
+BOUT_END = const(30)
 
 RESET_POWER_ON = const(1)
 RESET_HARD = const(2)
@@ -61,4 +64,5 @@ NAMES = {
     CLOCK_LINK: "clock_link",
     PAIRED: "paired",
     FORGOTTEN: "forgotten",
+    BOUT_END: "bout_end",
 }

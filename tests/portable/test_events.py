@@ -8,7 +8,7 @@ FORMAT = (
     ("REMINDER", 1), ("HEEDED", 2), ("SNOOZE", 3), ("BOOT", 4), ("TIME_SET", 5),
     ("SETTING_CHANGED", 6), ("NOT_WORN", 7), ("CALIBRATION", 8), ("DROPPED", 9),
     ("FAULT", 10), ("REMINDER_SUPPRESSED", 11), ("CLOCK_LINK", 12), ("PAIRED", 13),
-    ("FORGOTTEN", 14),
+    ("FORGOTTEN", 14), ("BOUT_END", 30),
 )
 
 
