@@ -72,6 +72,7 @@ _WALK_LEARN_S = const(8)        # walking this long teaches the upright directio
 # Angles between gravity directions, as chord2 of unit vectors of length UNIT (fixedmath).
 _LIE_CHORD = const(20984721)    # 68 degrees from upright: lying
 _SIT_CHORD = const(326549)      # 8 degrees from upright, before a sitting cluster exists
+_STOOD_SIT_CHORD = const(733245) # 12 degrees from upright after a standing-up movement
 _SIT_SAT_CHORD = const(45985)   # 3 degrees from upright after a sitting-down movement
 _SAME_CHORD = const(45985)      # 3 degrees: after a fidget, still the same posture
 _UPRIGHT_CHORD = const(183815)  # 6 degrees: clearly upright (and far from sitting)
@@ -91,7 +92,7 @@ _SAVE_VERSION = const(2)
 _SAVE_FORMAT = "<BBBBHbBBBBHHHhhHHHBBBBiiiiiiiiiiiiiii18h"
 _SAVE_BODY = const(127)         # struct.calcsize(_SAVE_FORMAT)
 SAVE_SIZE = const(131)          # the body and its CRC-32
-_FLAG_COUNT = const(15)
+_FLAG_COUNT = const(16)
 
 
 class Detector:
@@ -153,6 +154,7 @@ class Detector:
         self._after_strong = 100       # seconds since a strong movement ended
         self._walk_move = False        # walked since the body was last still
         self._bout_walked = False      # ... before this still bout
+        self._by_tilt = False          # the posture was taken from the tilt alone
         self._move_s = 0               # seconds of movement since the body was last still
         self._bout_move_s = 0          # ... before this still bout
         self._tick = 0
@@ -172,7 +174,7 @@ class Detector:
         for on in (self.recalibrated, self._armed, self._off, self._cold, self._moved,
                    self._has_up, self._up_sure, self._up_walked, self._has_sit,
                    self._has_walk, self._after_lying, self._has_still, self._strong,
-                   self._walk_move, self._bout_walked):
+                   self._walk_move, self._bout_walked, self._by_tilt):
             if on:
                 flags |= bit
             bit <<= 1
@@ -219,7 +221,7 @@ class Detector:
         (self.recalibrated, self._armed, self._off, self._cold, self._moved, self._has_up,
          self._up_sure, self._up_walked, self._has_sit, self._has_walk, self._after_lying,
          self._has_still, self._strong, self._walk_move,
-         self._bout_walked) = [flags >> i & 1 == 1 for i in range(_FLAG_COUNT)]
+         self._bout_walked, self._by_tilt) = [flags >> i & 1 == 1 for i in range(_FLAG_COUNT)]
         self._bout_gesture = v[5]
         self._n = v[6]
         recent = self._recent_steps
@@ -420,6 +422,8 @@ class Detector:
                     # A movement without the strength of a sit-down or a stand-up (a lean, a
                     # weight shift, turning in the chair): the posture held before it goes on.
                     candidate = held
+            if self._strong or state == WALKING or state == NOT_WORN:
+                self._by_tilt = False   # the posture now rests on evidence
             self._accept(candidate, u, 2)
         elif candidate != state:
             # No movement: only a long, clear agreement with the other posture changes it
@@ -431,9 +435,12 @@ class Detector:
                 self._disagree = 0
             else:
                 self._disagree += 1
-                if self._disagree >= (_UPRIGHT_AFTER_S if state == SITTING else _SEATED_AFTER_S):
+                # Sitting ends by tilt alone only after long, unless tilt alone began it.
+                if self._disagree >= (_UPRIGHT_AFTER_S if state == SITTING and not self._by_tilt
+                                      else _SEATED_AFTER_S):
                     self._disagree = 0
                     self._accept(candidate, u, 2)
+                    self._by_tilt = True
         else:
             self._disagree = 0
             self._accept(candidate, u, 5)
@@ -576,6 +583,9 @@ class Detector:
         if gesture < 0 and not self._bout_walked and self._bout_move_s >= _SIT_MOVE_S:
             # (the shape of a walk's last steps is no sitting-down movement)
             return SITTING if d_up > _SIT_SAT_CHORD else STANDING
+        if gesture > 0:
+            # the shape of standing up (or of a sit-down seen the wrong way round: 1 in 5)
+            return SITTING if d_up > _STOOD_SIT_CHORD else STANDING
         return SITTING if d_up > _SIT_CHORD else STANDING
 
     def _accept(self, state, u, shift):
