@@ -49,6 +49,7 @@ TUNABLE = (
     ("_SEATED_AFTER_S", "int"), ("_UPRIGHT_AFTER_S", "int"), ("_STRONG_PEAK", "int"),
     ("_STRONG_DIP", "int"), ("_SETTLING_S", "int"), ("_SIT_MOVE_S", "int"),
     ("_STOOD_STEPS", "int"), ("_WALK_FORGET_S", "int"), ("_UPRIGHT_CHORD", "chord"),
+    ("_STOOD_SIT_CHORD", "chord"),
     ("_SETTLE_S", "int"), ("_UP_SURE_S", "int"),
     ("_SAT_UP_S", "int"), ("_WALK_AWAY_S", "int"), ("_WALK_LEARN_S", "int"),
     ("_LIE_CHORD", "chord"), ("_SIT_CHORD", "chord"), ("_SIT_SAT_CHORD", "chord"),

@@ -82,17 +82,17 @@ _REUP_CHORD = const(1143340)    # 15 degrees: upright from putting on, corrected
 _MOVED_CHORD = const(4495441)   # 30 degrees: walking this far from upright means the clip moved
 MOVED_CHORD = _MOVED_CHORD      # public: the app tells a moved clip from a corrected start
 
-# Saved state (save/restore). Version, rate_hz, state, steps, flags (``_flags()``), the bout's
-# gesture, samples in the second so far, the last three seconds' steps; since_step, step_now,
+# Saved state (save/restore). Version, rate_hz, state, steps, flags (``_flags()``, u32), the
+# bout's gesture, samples in the second so far, the last three seconds' steps; since_step, step_now,
 # tick (u16), t_lo, t_hi (i16), disagree, dwell, mag (u16); stepped, after_strong, move_s,
 # bout_move_s (u8); second, still_since, the second's sums x y z, base16, act, h1, h2, lo, hi,
 # still_run, walk_run, still_s, sat_up_s (i32); anchor, prev (mg), then the unit vectors up,
 # sit, walk, still_u (i16 x 3 each); then the CRC-32 of all that (u32).
 _SAVE_VERSION = const(2)
-_SAVE_FORMAT = "<BBBBHbBBBBHHHhhHHHBBBBiiiiiiiiiiiiiii18h"
-_SAVE_BODY = const(127)         # struct.calcsize(_SAVE_FORMAT)
-SAVE_SIZE = const(131)          # the body and its CRC-32
-_FLAG_COUNT = const(16)
+_SAVE_FORMAT = "<BBBBIbBBBBHHHhhHHHBBBBiiiiiiiiiiiiiii18h"
+_SAVE_BODY = const(129)         # struct.calcsize(_SAVE_FORMAT)
+SAVE_SIZE = const(133)          # the body and its CRC-32
+_FLAG_COUNT = const(17)
 
 
 class Detector:
@@ -155,6 +155,7 @@ class Detector:
         self._walk_move = False        # walked since the body was last still
         self._bout_walked = False      # ... before this still bout
         self._by_tilt = False          # the posture was taken from the tilt alone
+        self._bout_landed = False      # the movement before this still bout landed hard
         self._move_s = 0               # seconds of movement since the body was last still
         self._bout_move_s = 0          # ... before this still bout
         self._tick = 0
@@ -174,7 +175,7 @@ class Detector:
         for on in (self.recalibrated, self._armed, self._off, self._cold, self._moved,
                    self._has_up, self._up_sure, self._up_walked, self._has_sit,
                    self._has_walk, self._after_lying, self._has_still, self._strong,
-                   self._walk_move, self._bout_walked, self._by_tilt):
+                   self._walk_move, self._bout_walked, self._by_tilt, self._bout_landed):
             if on:
                 flags |= bit
             bit <<= 1
@@ -221,7 +222,8 @@ class Detector:
         (self.recalibrated, self._armed, self._off, self._cold, self._moved, self._has_up,
          self._up_sure, self._up_walked, self._has_sit, self._has_walk, self._after_lying,
          self._has_still, self._strong, self._walk_move,
-         self._bout_walked, self._by_tilt) = [flags >> i & 1 == 1 for i in range(_FLAG_COUNT)]
+         self._bout_walked, self._by_tilt,
+         self._bout_landed) = [flags >> i & 1 == 1 for i in range(_FLAG_COUNT)]
         self._bout_gesture = v[5]
         self._n = v[6]
         recent = self._recent_steps
@@ -386,6 +388,7 @@ class Detector:
             self._stepped = 0
             self._bout_walked = self._walk_move
             self._bout_move_s = self._move_s
+            self._bout_landed = self._hi >= _STRONG_PEAK
             # A movement this strong may be a transition even without both halves of its
             # shape; a weaker one without the shape is a lean or a weight shift.
             strong = gesture != 0 or self._hi >= _STRONG_PEAK or self._lo <= -_STRONG_DIP
@@ -580,7 +583,8 @@ class Detector:
             elif gesture > 0:
                 d_sit <<= 2
             return SITTING if d_sit < d_up else STANDING
-        if gesture < 0 and not self._bout_walked and self._bout_move_s >= _SIT_MOVE_S:
+        if (gesture < 0 and not self._bout_walked and self._bout_move_s >= _SIT_MOVE_S
+                and self._bout_landed):
             # (the shape of a walk's last steps is no sitting-down movement)
             return SITTING if d_up > _SIT_SAT_CHORD else STANDING
         if gesture > 0:

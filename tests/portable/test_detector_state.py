@@ -127,10 +127,10 @@ def with_crc(body):
 
 def test_the_saved_state_is_a_fixed_little_endian_layout_with_a_crc():
     d, data = good_state()
-    assert len(data) == SAVE_SIZE == 131
+    assert len(data) == SAVE_SIZE == 133
     assert data[0] == 2 and data[1] == RATE and data[2] == d.state == SITTING
     assert data[3] == d.steps
-    assert struct.unpack_from("<ii", data, 31) == (d.second, d.still_since)
+    assert struct.unpack_from("<ii", data, 33) == (d.second, d.still_since)
     assert with_crc(data[:-4]) == data
     assert Detector.restore(RATE, bytearray(data)).save() == data
 
