@@ -308,19 +308,19 @@ def format_result(result: Result) -> str:
     methods = [m for m in METHODS if m in result.per_subject]
     lines = [f"HAPT evaluation, seed {result.seed}: balanced accuracy sitting vs upright "
              f"(BA) and lying recall (LR)"]
-    head = "subject  seconds" + "".join(f"  {m[:12]:>12} BA" for m in methods) + "  unsit LR"
+    head = "subject  seconds" + "".join(f"  {m:>13} BA" for m in methods) + "  unsit LR"
     lines.append(head)
     for user in sorted(result.per_subject["unsit"]):
         unsit = result.per_subject["unsit"][user]
         row = f"{user:>7}  {unsit.seconds():>7}"
         for method in methods:
-            row += f"  {_fmt(result.per_subject[method][user].balanced_accuracy()):>15}"
+            row += f"  {_fmt(result.per_subject[method][user].balanced_accuracy()):>16}"
         row += f"  {_fmt(unsit.lying_recall()):>8}"
         lines.append(row)
     overall = result.overall("unsit")
     row = f"{'all':>7}  {overall.seconds():>7}"
     for method in methods:
-        row += f"  {_fmt(result.overall(method).balanced_accuracy()):>15}"
+        row += f"  {_fmt(result.overall(method).balanced_accuracy()):>16}"
     row += f"  {_fmt(overall.lying_recall()):>8}"
     lines.append(row)
     worst = min(s.balanced_accuracy() for s in result.per_subject["unsit"].values())
