@@ -92,7 +92,7 @@ _SAVE_VERSION = const(2)
 _SAVE_FORMAT = "<BBBBIbBBBBHHHhhHHHBBBBiiiiiiiiiiiiiii18h"
 _SAVE_BODY = const(129)         # struct.calcsize(_SAVE_FORMAT)
 SAVE_SIZE = const(133)          # the body and its CRC-32
-_FLAG_COUNT = const(17)
+_FLAG_COUNT = const(18)
 
 
 class Detector:
@@ -156,6 +156,7 @@ class Detector:
         self._bout_walked = False      # ... before this still bout
         self._by_tilt = False          # the posture was taken from the tilt alone
         self._bout_landed = False      # the movement before this still bout landed hard
+        self._resumed = False          # samples were lost since the last still second
         self._move_s = 0               # seconds of movement since the body was last still
         self._bout_move_s = 0          # ... before this still bout
         self._tick = 0
@@ -175,7 +176,8 @@ class Detector:
         for on in (self.recalibrated, self._armed, self._off, self._cold, self._moved,
                    self._has_up, self._up_sure, self._up_walked, self._has_sit,
                    self._has_walk, self._after_lying, self._has_still, self._strong,
-                   self._walk_move, self._bout_walked, self._by_tilt, self._bout_landed):
+                   self._walk_move, self._bout_walked, self._by_tilt, self._bout_landed,
+                   self._resumed):
             if on:
                 flags |= bit
             bit <<= 1
@@ -204,6 +206,12 @@ class Detector:
         d._load(data)
         return d
 
+    def resumed(self):
+        """Samples were lost (the board was reset): what the wearer did meanwhile is unknown,
+        so the next still posture is read from the tilt as after a strong movement."""
+        self._moved = True
+        self._resumed = True
+
     def _load(self, data):
         # Everything is checked before anything is set: bad data leaves a fresh detector.
         if (data is None or len(data) != SAVE_SIZE or data[0] != _SAVE_VERSION
@@ -222,8 +230,8 @@ class Detector:
         (self.recalibrated, self._armed, self._off, self._cold, self._moved, self._has_up,
          self._up_sure, self._up_walked, self._has_sit, self._has_walk, self._after_lying,
          self._has_still, self._strong, self._walk_move,
-         self._bout_walked, self._by_tilt,
-         self._bout_landed) = [flags >> i & 1 == 1 for i in range(_FLAG_COUNT)]
+         self._bout_walked, self._by_tilt, self._bout_landed,
+         self._resumed) = [flags >> i & 1 == 1 for i in range(_FLAG_COUNT)]
         self._bout_gesture = v[5]
         self._n = v[6]
         recent = self._recent_steps
@@ -391,7 +399,9 @@ class Detector:
             self._bout_landed = self._hi >= _STRONG_PEAK
             # A movement this strong may be a transition even without both halves of its
             # shape; a weaker one without the shape is a lean or a weight shift.
-            strong = gesture != 0 or self._hi >= _STRONG_PEAK or self._lo <= -_STRONG_DIP
+            strong = (gesture != 0 or self._hi >= _STRONG_PEAK or self._lo <= -_STRONG_DIP
+                      or self._resumed)
+            self._resumed = False
             if strong:
                 self._after_strong = 0
             self._strong = strong
