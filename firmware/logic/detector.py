@@ -11,11 +11,12 @@ How it decides (docs/detector.md has the reasons, the thresholds and the figures
   * Walking: steps in the last two seconds, at least three in the last three.
   * Still postures are read against the wearer's own posture clusters: upright (the first
     posture held after the clip is put on, checked against walking), sitting (the first clear
-    tilt away from it) and lying (far from upright). A posture changes when a movement ends
-    in stillness (weighed with the sit-down or stand-up it looked like), or after long
-    disagreement; a fidget that ends in the same posture changes nothing. After lying, the
-    wearer sits up before standing up. Walking far from upright means the clip was moved:
-    the clusters are learned again.
+    tilt away from it) and lying (far from upright). Sitting and standing change only on
+    evidence: a strong movement (the sit-down or stand-up shape, a hard dip or landing,
+    steps) ending in the other posture, walking, or a long clear agreement of the tilt with
+    the other posture; a lean or a weight shift changes nothing. After lying, the wearer sits
+    up before standing up. Walking far from upright means the clip was moved: the clusters
+    are learned again.
 
 Across a reset: ``save()`` gives the whole state as ``SAVE_SIZE`` bytes (a fixed little-endian
 layout: version byte, rate, fields, CRC-32) and ``Detector.restore(rate_hz, data)`` carries on
