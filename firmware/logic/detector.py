@@ -431,17 +431,18 @@ class Detector:
                 held = SITTING if state == SITTING else STANDING
                 if candidate != held and not self._strong and (
                         candidate == STANDING or self._after_strong >= _SETTLING_S):
-                    # (Settling into the seat a few seconds after a strong movement belongs
-                    # to it; standing up is one push.)
                     # A movement without the strength of a sit-down or a stand-up (a lean, a
                     # weight shift, turning in the chair): the posture held before it goes on.
+                    # (Settling into the seat a few seconds after a strong movement belongs
+                    # to it; standing up is one push.)
                     candidate = held
             if self._strong or state == WALKING or state == NOT_WORN:
                 self._by_tilt = False   # the posture now rests on evidence
             self._accept(candidate, u, 2)
         elif candidate != state:
             # No movement: only a long, clear agreement with the other posture changes it
-            # (a transition too slow to be seen). Sitting is never ended by tilt alone.
+            # (a transition too slow to be seen): sitting ends so only when clearly upright
+            # for _UPRIGHT_AFTER_S.
             if candidate == SITTING and not self._clearly_sitting(u):
                 self._disagree = 0
             elif (candidate == STANDING and state == SITTING and not self._after_lying
