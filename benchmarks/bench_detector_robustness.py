@@ -47,7 +47,11 @@ TUNABLE = (
     ("_WALK_STEPS", "int"), ("_GESTURE_PEAK", "int"), ("_GESTURE_DIP", "int"),
     ("_MOVE_ACT", "int"), ("_MOVE_JUMP", "int"), ("_TABLE_DRIFT", "int"),
     ("_TABLE_ACT", "int"), ("_WAKE_DRIFT", "int"), ("NOT_WORN_AFTER_S", "int"),
-    ("_SWITCH_AFTER_S", "int"), ("_SETTLE_S", "int"), ("_UP_SURE_S", "int"),
+    ("_SEATED_AFTER_S", "int"), ("_UPRIGHT_AFTER_S", "int"), ("_STRONG_PEAK", "int"),
+    ("_STRONG_DIP", "int"), ("_SETTLING_S", "int"), ("_SIT_MOVE_S", "int"),
+    ("_STOOD_STEPS", "int"), ("_WALK_FORGET_S", "int"), ("_UPRIGHT_CHORD", "chord"),
+    ("_STOOD_SIT_CHORD", "chord"),
+    ("_SETTLE_S", "int"), ("_UP_SURE_S", "int"),
     ("_SAT_UP_S", "int"), ("_WALK_AWAY_S", "int"), ("_WALK_LEARN_S", "int"),
     ("_LIE_CHORD", "chord"), ("_SIT_CHORD", "chord"), ("_SIT_SAT_CHORD", "chord"),
     ("_SAME_CHORD", "chord"), ("_LEARN_CHORD", "chord"), ("_ADJUST_CHORD", "chord"),
@@ -55,7 +59,8 @@ TUNABLE = (
 )
 # Module integers that are not tuning: an overflow guard, the save format, a public alias the
 # detector itself never reads.
-NOT_TUNABLE = ("_CLAMP", "_SAVE_VERSION", "_SAVE_BODY", "SAVE_SIZE", "MOVED_CHORD")
+NOT_TUNABLE = ("_CLAMP", "_SAVE_VERSION", "_SAVE_BODY", "SAVE_SIZE", "_FLAG_COUNT",
+               "MOVED_CHORD")
 
 Config = tuple[tuple[str, int], ...]
 Matrices = dict[int, list[list[int]]]

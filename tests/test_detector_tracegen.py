@@ -67,3 +67,20 @@ def test_a_modelled_day_in_several_mountings(seed: int, mount: str, sit_delta: i
     walking = [i for i, (first, last, kind) in enumerate(bouts) if kind == "walk"]
     steps = sum(out[k][1] for k in range(bouts[walking[0]][0], bouts[walking[0]][1]))
     assert abs(steps - 1.8 * 180) <= 10
+
+
+@pytest.mark.slow
+def test_the_office_day_has_the_breaks_its_script_puts_in_in_every_mounting() -> None:
+    # One day of the office week per mounting (the week: benchmarks/bench_office_week.py).
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_office_week.py"
+    spec = importlib.util.spec_from_file_location("bench_office_week", path)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    for mounting in bench.MOUNTINGS:
+        _, _, breaks, reminders = bench.one_day((mounting, 2))
+        assert abs(breaks - bench.SCRIPT_BREAKS) <= 1, mounting
+        assert reminders > 0, mounting

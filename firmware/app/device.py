@@ -129,6 +129,7 @@ class Device:
         load_settings(self.settings, board.storage_dir)
         self.log = FlashLog(board.storage_dir, board.clock)
         self.detector = Detector.restore(RATE_HZ, self._read(_DETECTOR_FILE))
+        self.detector.resumed()   # the samples of the reset are lost
         self.coach = self._restore_coach()
         self.minutes = MinuteLog(self._minute_done, NOT_WORN_AFTER_S // 60 + 2)
         tap_engine = getattr(board.imu, "tap_engine", False)

@@ -2,16 +2,14 @@
 
 Fed once per detector second with the posture state, it keeps the current sitting *bout*:
 
-- Sitting seconds add to ``sitting_s``. Standing or walking for ``break_s`` seconds in a row is a
-  break: the bout ends (count and reminders back to zero). Shorter upright spells, lying and
-  not-worn seconds pause the count without ending the bout.
-- Lying pauses: a nap is not sitting, but neither is it getting up and moving, which is what
-  the reminder asks for. Lying or not worn for ``AWAY_RESET_S`` (30 min) in a row ends the bout
-  (a night's sleep, a clip left on the desk).
+- What a bout is, and what ends it, is ``logic.bouts`` (shared with the laptop's review).
+  Sitting seconds add to ``sitting_s``. Standing or walking for ``break_s`` seconds in a row is
+  a break; lying for ``bouts.LIE_END_S`` in a row ends the bout too; shorter spells pause the
+  count. Each ended bout is logged as ``BOUT_END`` (its sitting seconds, how it ended).
 - A still desk: when the detector says NOT_WORN it also says since when the device had been
   still; the sitting seconds counted since then are taken back (a ring of one bit per second
-  remembers which of the last ``_RING`` seconds were counted as sitting), and if that brings
-  the count under the limit, reminders the desk received no longer count against the bout.
+  remembers which of the last ``_RING`` seconds were counted as sitting), and the bout ends
+  there (the clip was taken off).
 - Reminders: one *slot* falls due at ``sit_limit_min`` of sitting, then every ``repeat_min`` of
   further sitting (counted from the previous slot), ``1 + max_repeats`` slots per bout. A slot
   is played (``REMINDER`` event and a pattern id returned) or, when charging, in quiet hours
@@ -39,6 +37,7 @@ few bytes: the quiet-hours check of a due slot and the turn to NOT_WORN do long-
 
 import struct
 
+from . import bouts
 from . import events
 from . import patterns
 from .localtime import CLOCK_SET_AFTER, day_allowed, is_quiet
@@ -135,11 +134,11 @@ class Coach:
                     self._take_break()
             else:
                 self._upright_s = 0
+                self._away_s += 1
                 if state == NOT_WORN and self._prev_state != NOT_WORN:
                     self._taken_off(t_s, still_since_s)
-                self._away_s += 1
-                if self._away_s == AWAY_RESET_S:
-                    self._end_bout()
+                elif state == LYING and self._away_s == bouts.LIE_END_S:
+                    self._end_bout(bouts.END_LYING)
         self._prev_state = state
         return pattern
 
@@ -201,9 +200,12 @@ class Coach:
             got_up_after = self._since_reminder - self._upright_s + 1
             if got_up_after <= HEEDED_WINDOW_S:
                 self._emit(events.HEEDED, got_up_after, self._reminder_slot)
-        self._end_bout()
+        self._end_bout(bouts.END_BREAK)
 
-    def _end_bout(self):
+    def _end_bout(self, how):
+        if self.sitting_s:
+            self._emit(events.BOUT_END, self.sitting_s if self.sitting_s < _MAX_U16 else _MAX_U16,
+                       how)
         self.sitting_s = 0
         self._forget_reminders()
 
@@ -231,17 +233,15 @@ class Coach:
             if discounted > self.sitting_s:
                 discounted = self.sitting_s
             self.sitting_s -= discounted
-            if discounted and self.sitting_s < self._settings.get("sit_limit_min") * 60:
-                # reminders given to a desk were felt by nobody: they do not use up the bout
-                self._forget_reminders()
             still_s += 1  # the current second was still too
         self._emit(events.NOT_WORN, still_s if still_s < _MAX_U16 else _MAX_U16,
                    discounted if discounted < _MAX_U16 else _MAX_U16)
+        self._end_bout(bouts.END_NOT_WORN)
 
     def _check_resume_gap(self, t_s):
         # Off for longer than a nap (both times on the host-set clock): the bout is over.
         if self._resume_t >= CLOCK_SET_AFTER and t_s - self._resume_t > AWAY_RESET_S:
-            self._end_bout()
+            self._end_bout(bouts.END_RESET)
             self._snooze_left = 0
         self._resume_t = -1
 

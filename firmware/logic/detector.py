@@ -11,11 +11,12 @@ How it decides (docs/detector.md has the reasons, the thresholds and the figures
   * Walking: steps in the last two seconds, at least three in the last three.
   * Still postures are read against the wearer's own posture clusters: upright (the first
     posture held after the clip is put on, checked against walking), sitting (the first clear
-    tilt away from it) and lying (far from upright). A posture changes when a movement ends
-    in stillness (weighed with the sit-down or stand-up it looked like), or after long
-    disagreement; a fidget that ends in the same posture changes nothing. After lying, the
-    wearer sits up before standing up. Walking far from upright means the clip was moved:
-    the clusters are learned again.
+    tilt away from it) and lying (far from upright). Sitting and standing change only on
+    evidence: a strong movement (the sit-down or stand-up shape, a hard dip or landing,
+    steps) ending in the other posture, walking, or a long clear agreement of the tilt with
+    the other posture; a lean or a weight shift changes nothing. After lying, the wearer sits
+    up before standing up. Walking far from upright means the clip was moved: the clusters
+    are learned again.
 
 Across a reset: ``save()`` gives the whole state as ``SAVE_SIZE`` bytes (a fixed little-endian
 layout: version byte, rate, fields, CRC-32) and ``Detector.restore(rate_hz, data)`` carries on
@@ -56,33 +57,43 @@ _TABLE_DRIFT = const(2)         # mg each axis may stray from the still run's st
 _TABLE_ACT = const(6)           # mean |magnitude - baseline| (mg) of a device at rest
 _WAKE_DRIFT = const(8)          # mg a not-worn device must move in a second to count as worn
 NOT_WORN_AFTER_S = const(30)
-_SWITCH_AFTER_S = const(20)     # a posture change with no movement needs this much agreement
+_SEATED_AFTER_S = const(20)     # without a movement, standing ends only after this long ...
+_UPRIGHT_AFTER_S = const(60)    # ... and sitting ends by tilt alone only after this long
 _SETTLE_S = const(3)            # still seconds before a posture is taken as upright ...
 _UP_SURE_S = const(10)          # ... and how long it must last to be kept
 _SAT_UP_S = const(6)            # sitting up after lying this long, a move may be standing up
 _WALK_AWAY_S = const(4)         # walking this long ends 'just got out of bed'
+_STRONG_PEAK = const(480)       # a peak (3-sample sum, 160 mg) or ...
+_STRONG_DIP = const(300)        # ... a dip (100 mg) this large may be a transition alone
+_SETTLING_S = const(8)          # movements this soon after a strong one are part of it
+_SIT_MOVE_S = const(2)          # a sit-down takes this long: a shorter jolt is no sit-down
+_STOOD_STEPS = const(2)         # steps in a movement that make it a stand-up
+_WALK_FORGET_S = const(3)       # walking this long forgets the movement before it
 _WALK_LEARN_S = const(8)        # walking this long teaches the upright direction
 # Angles between gravity directions, as chord2 of unit vectors of length UNIT (fixedmath).
 _LIE_CHORD = const(20984721)    # 68 degrees from upright: lying
 _SIT_CHORD = const(326549)      # 8 degrees from upright, before a sitting cluster exists
+_STOOD_SIT_CHORD = const(733245) # 12 degrees from upright after a standing-up movement
 _SIT_SAT_CHORD = const(45985)   # 3 degrees from upright after a sitting-down movement
 _SAME_CHORD = const(45985)      # 3 degrees: after a fidget, still the same posture
+_UPRIGHT_CHORD = const(183815)  # 6 degrees: clearly upright (and far from sitting)
 _LEARN_CHORD = const(81737)     # 4 degrees: a posture this near its cluster teaches it
 _ADJUST_CHORD = const(2023580)  # 20 degrees: a new posture while the clip is put on
 _REUP_CHORD = const(1143340)    # 15 degrees: upright from putting on, corrected by walking
 _MOVED_CHORD = const(4495441)   # 30 degrees: walking this far from upright means the clip moved
 MOVED_CHORD = _MOVED_CHORD      # public: the app tells a moved clip from a corrected start
 
-# Saved state (save/restore). Version, rate_hz, state, steps, flags (``_flags()``), the bout's
-# gesture, samples in the second so far, the last three seconds' steps; since_step, step_now,
-# tick, t_lo, t_hi, disagree, dwell, mag (u16); second, still_since, the second's sums x y z,
-# base16, act, h1, h2, lo, hi, still_run, walk_run, still_s, sat_up_s (i32); anchor, prev
-# (mg), then the unit vectors up, sit, walk, still_u (i16 x 3 each); then the CRC-32 of all
-# that (u32).
-_SAVE_VERSION = const(1)
-_SAVE_FORMAT = "<BBBBHbBBBBHHHHHHHHiiiiiiiiiiiiiii18h"
-_SAVE_BODY = const(123)         # struct.calcsize(_SAVE_FORMAT)
-SAVE_SIZE = const(127)          # the body and its CRC-32
+# Saved state (save/restore). Version, rate_hz, state, steps, flags (``_flags()``, u32), the
+# bout's gesture, samples in the second so far, the last three seconds' steps; since_step, step_now,
+# tick (u16), t_lo, t_hi (i16), disagree, dwell, mag (u16); stepped, after_strong, move_s,
+# bout_move_s (u8); second, still_since, the second's sums x y z, base16, act, h1, h2, lo, hi,
+# still_run, walk_run, still_s, sat_up_s (i32); anchor, prev (mg), then the unit vectors up,
+# sit, walk, still_u (i16 x 3 each); then the CRC-32 of all that (u32).
+_SAVE_VERSION = const(2)
+_SAVE_FORMAT = "<BBBBIbBBBBHHHhhHHHBBBBiiiiiiiiiiiiiii18h"
+_SAVE_BODY = const(129)         # struct.calcsize(_SAVE_FORMAT)
+SAVE_SIZE = const(133)          # the body and its CRC-32
+_FLAG_COUNT = const(18)
 
 
 class Detector:
@@ -139,6 +150,16 @@ class Detector:
         self._bout_gesture = 0
         self._still_u = array("i", (0, 0, UNIT))   # gravity in the last still second
         self._has_still = False
+        self._stepped = 0              # steps since the body was last still
+        self._strong = False           # the movement before this still bout may be a transition
+        self._after_strong = 100       # seconds since a strong movement ended
+        self._walk_move = False        # walked since the body was last still
+        self._bout_walked = False      # ... before this still bout
+        self._by_tilt = False          # the posture was taken from the tilt alone
+        self._bout_landed = False      # the movement before this still bout landed hard
+        self._resumed = False          # samples were lost since the last still second
+        self._move_s = 0               # seconds of movement since the body was last still
+        self._bout_move_s = 0          # ... before this still bout
         self._tick = 0
         self._lo = 0
         self._hi = 0
@@ -155,7 +176,9 @@ class Detector:
         bit = 1
         for on in (self.recalibrated, self._armed, self._off, self._cold, self._moved,
                    self._has_up, self._up_sure, self._up_walked, self._has_sit,
-                   self._has_walk, self._after_lying, self._has_still):
+                   self._has_walk, self._after_lying, self._has_still, self._strong,
+                   self._walk_move, self._bout_walked, self._by_tilt, self._bout_landed,
+                   self._resumed):
             if on:
                 flags |= bit
             bit <<= 1
@@ -168,7 +191,8 @@ class Detector:
             _SAVE_VERSION, self.rate_hz, self.state, self.steps, self._flags(),
             self._bout_gesture, self._n, recent[0], recent[1], recent[2], self._since_step,
             self._step_now, self._tick, self._t_lo, self._t_hi, self._disagree, self._dwell,
-            self._mag, self.second, self.still_since, self._sx, self._sy, self._sz,
+            self._mag, self._stepped, self._after_strong, self._move_s, self._bout_move_s,
+            self.second, self.still_since, self._sx, self._sy, self._sz,
             self._base16, self._act, self._h1, self._h2, self._lo, self._hi, self._still_run,
             self._walk_run, self._still_s, self._sat_up_s]
         for a in self._arrays():
@@ -183,6 +207,12 @@ class Detector:
         d._load(data)
         return d
 
+    def resumed(self):
+        """Samples were lost (the board was reset): what the wearer did meanwhile is unknown,
+        so the next still posture is read from the tilt as after a strong movement."""
+        self._moved = True
+        self._resumed = True
+
     def _load(self, data):
         # Everything is checked before anything is set: bad data leaves a fresh detector.
         if (data is None or len(data) != SAVE_SIZE or data[0] != _SAVE_VERSION
@@ -192,14 +222,17 @@ class Detector:
         if crc32(body) & 0xFFFFFFFF != struct.unpack_from("<I", data, _SAVE_BODY)[0]:
             return False
         v = struct.unpack(_SAVE_FORMAT, body)
-        if v[2] > LYING or v[6] >= self.rate_hz or v[4] >> 12 or not -1 <= v[5] <= 1:
+        if (v[2] > LYING or v[6] >= self.rate_hz or v[4] >> _FLAG_COUNT
+                or not -1 <= v[5] <= 1):
             return False
         self.state = v[2]
         self.steps = v[3]
         flags = v[4]
         (self.recalibrated, self._armed, self._off, self._cold, self._moved, self._has_up,
          self._up_sure, self._up_walked, self._has_sit, self._has_walk, self._after_lying,
-         self._has_still) = [flags >> i & 1 == 1 for i in range(12)]
+         self._has_still, self._strong, self._walk_move,
+         self._bout_walked, self._by_tilt, self._bout_landed,
+         self._resumed) = [flags >> i & 1 == 1 for i in range(_FLAG_COUNT)]
         self._bout_gesture = v[5]
         self._n = v[6]
         recent = self._recent_steps
@@ -207,10 +240,11 @@ class Detector:
         recent[1] = v[8]
         recent[2] = v[9]
         (self._since_step, self._step_now, self._tick, self._t_lo, self._t_hi, self._disagree,
-         self._dwell, self._mag, self.second, self.still_since, self._sx, self._sy, self._sz,
+         self._dwell, self._mag, self._stepped, self._after_strong, self._move_s,
+         self._bout_move_s, self.second, self.still_since, self._sx, self._sy, self._sz,
          self._base16, self._act, self._h1, self._h2, self._lo, self._hi, self._still_run,
-         self._walk_run, self._still_s, self._sat_up_s) = v[10:33]
-        i = 33
+         self._walk_run, self._still_s, self._sat_up_s) = v[10:37]
+        i = 37
         for a in self._arrays():  # filled in place: feed() keeps allocating nothing
             a[0] = v[i]
             a[1] = v[i + 1]
@@ -285,6 +319,8 @@ class Detector:
         self.second += 1
         self.steps = steps
         self.recalibrated = False
+        if self._after_strong < 100:
+            self._after_strong += 1
         recent = self._recent_steps
         recent[0] = recent[1]
         recent[1] = recent[2]
@@ -343,6 +379,10 @@ class Detector:
                 self._sat_up_s = 0
             self._moved = True
             self._still_s = 0
+            if self._move_s < 100:
+                self._move_s += 1
+            if self._stepped < 100:
+                self._stepped += steps
             if self.state == NOT_WORN or self.state == WALKING:
                 self.state = STANDING
             if self._up_sure and self._lying(u):
@@ -352,6 +392,20 @@ class Detector:
         last = self._still_u
         if self._moved:
             gesture = self._gesture()
+            if gesture == 0 and self._stepped >= _STOOD_STEPS:
+                gesture = 1   # steps during the movement: the feet took the weight
+            self._stepped = 0
+            self._bout_walked = self._walk_move
+            self._bout_move_s = self._move_s
+            self._bout_landed = self._hi >= _STRONG_PEAK
+            # A movement this strong may be a transition even without both halves of its
+            # shape; a weaker one without the shape is a lean or a weight shift.
+            strong = (gesture != 0 or self._hi >= _STRONG_PEAK or self._lo <= -_STRONG_DIP
+                      or self._resumed)
+            self._resumed = False
+            if strong:
+                self._after_strong = 0
+            self._strong = strong
             if (gesture == 0 and self.state != WALKING and self._has_still and chord2(
                     u[0], u[1], u[2], last[0], last[1], last[2]) < _SAME_CHORD):
                 # A fidget: back in the posture held before it. The bout goes on.
@@ -360,21 +414,48 @@ class Detector:
                 # The movement that ended here tells the rest of this still bout.
                 self._bout_gesture = gesture
         self._reset_gesture()
+        self._walk_move = False
+        self._move_s = 0
         _copy(last, u)
         self._has_still = True
         if not self._up_sure:
             self._putting_on(u)
             return
         candidate = self._classify(u, self._bout_gesture)
-        if self._moved or self.state == NOT_WORN or self.state == WALKING:
+        state = self.state
+        if self._moved or state == NOT_WORN or state == WALKING:
             self._moved = False
             self._disagree = 0
+            if (state != NOT_WORN and state != LYING and candidate != LYING
+                    and not self._after_lying):
+                held = SITTING if state == SITTING else STANDING
+                if candidate != held and not self._strong and (
+                        candidate == STANDING or self._after_strong >= _SETTLING_S):
+                    # A movement without the strength of a sit-down or a stand-up (a lean, a
+                    # weight shift, turning in the chair): the posture held before it goes on.
+                    # (Settling into the seat a few seconds after a strong movement belongs
+                    # to it; standing up is one push.)
+                    candidate = held
+            if self._strong or state == WALKING or state == NOT_WORN:
+                self._by_tilt = False   # the posture now rests on evidence
             self._accept(candidate, u, 2)
-        elif candidate != self.state:
-            self._disagree += 1
-            if self._disagree >= _SWITCH_AFTER_S:
+        elif candidate != state:
+            # No movement: only a long, clear agreement with the other posture changes it
+            # (a transition too slow to be seen): sitting ends so only when clearly upright
+            # for _UPRIGHT_AFTER_S.
+            if candidate == SITTING and not self._clearly_sitting(u):
                 self._disagree = 0
-                self._accept(candidate, u, 2)
+            elif (candidate == STANDING and state == SITTING and not self._after_lying
+                  and not self._clearly_upright(u)):
+                self._disagree = 0
+            else:
+                self._disagree += 1
+                # Sitting ends by tilt alone only after long, unless tilt alone began it.
+                if self._disagree >= (_UPRIGHT_AFTER_S if state == SITTING and not self._by_tilt
+                                      else _SEATED_AFTER_S):
+                    self._disagree = 0
+                    self._accept(candidate, u, 2)
+                    self._by_tilt = True
         else:
             self._disagree = 0
             self._accept(candidate, u, 5)
@@ -429,10 +510,20 @@ class Detector:
         self._t_hi = 0
 
     def _walking(self, u):
-        self._reset_gesture()
         self.state = WALKING
+        self._walk_move = True
         self._moved = True
         self._walk_run += 1
+        if self._walk_run >= _WALK_FORGET_S:
+            # Walking: the dip and the peak fade by half a second, so that when the wearer
+            # stops, the shape of what ended the walk (a sit-down at its end, often begun
+            # among the last steps) is what counts.
+            self._hi >>= 1
+            self._lo = -((-self._lo) >> 1)
+            tick = self._tick
+            self._tick = 0
+            self._t_lo = self._t_lo - tick if self._t_lo - tick > -30000 else -30000
+            self._t_hi = self._t_hi - tick if self._t_hi - tick > -30000 else -30000
         if self._walk_run >= _WALK_AWAY_S:
             self._after_lying = False
         walk = self._walk
@@ -461,6 +552,26 @@ class Detector:
                 self.recalibrated = True
             self._up_walked = True
 
+    def _clearly_sitting(self, u):
+        """Tilted well away from upright, and nearer the sitting cluster when there is one."""
+        up = self._up
+        d_up = chord2(u[0], u[1], u[2], up[0], up[1], up[2])
+        if d_up <= _SIT_CHORD:
+            return False
+        if not self._has_sit:
+            return True
+        sit = self._sit
+        return chord2(u[0], u[1], u[2], sit[0], sit[1], sit[2]) << 2 < d_up
+
+    def _clearly_upright(self, u):
+        """Within a few degrees of the upright cluster, and far from the sitting one."""
+        up = self._up
+        d_up = chord2(u[0], u[1], u[2], up[0], up[1], up[2])
+        if d_up >= _UPRIGHT_CHORD or not self._has_sit:
+            return False
+        sit = self._sit
+        return chord2(u[0], u[1], u[2], sit[0], sit[1], sit[2]) > d_up << 2
+
     def _lying(self, u):
         up = self._up
         return chord2(u[0], u[1], u[2], up[0], up[1], up[2]) > _LIE_CHORD
@@ -484,8 +595,13 @@ class Detector:
             elif gesture > 0:
                 d_sit <<= 2
             return SITTING if d_sit < d_up else STANDING
-        if gesture < 0:
+        if (gesture < 0 and not self._bout_walked and self._bout_move_s >= _SIT_MOVE_S
+                and self._bout_landed):
+            # (the shape of a walk's last steps is no sitting-down movement)
             return SITTING if d_up > _SIT_SAT_CHORD else STANDING
+        if gesture > 0:
+            # the shape of standing up (or of a sit-down seen the wrong way round: 1 in 5)
+            return SITTING if d_up > _STOOD_SIT_CHORD else STANDING
         return SITTING if d_up > _SIT_CHORD else STANDING
 
     def _accept(self, state, u, shift):

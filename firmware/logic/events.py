@@ -43,6 +43,9 @@ STORAGE_FULL = const(24)    # the log or the state could not be written; a, b: 0
 # chosen by an attacker to look like the wearer's own computer.
 HOST_ID_HIGH = const(18)    # a, b: host id bytes 0-1, 2-3
 HOST_ID_LOW = const(19)     # a, b: host id bytes 4-5, 6-7
+# A sitting bout ended (logic/bouts.py): a: its sitting seconds (at most 65535), b: how
+# (bouts.END_*). The bouts the clip counted, for comparing with the review's.
+BOUT_END = const(30)
 
 RESET_POWER_ON = const(1)
 RESET_HARD = const(2)
@@ -85,4 +88,5 @@ NAMES = {
     STORAGE_FULL: "storage_full",
     HOST_ID_HIGH: "host_id_high",
     HOST_ID_LOW: "host_id_low",
+    BOUT_END: "bout_end",
 }

@@ -1,8 +1,8 @@
 """The coach's hour timer on scripted per-second postures: when it reminds, and when it must not."""
 
 from coach_script import HOUR, MINUTE, Day, settings_with
-from logic import events, patterns
-from logic.coach import AWAY_RESET_S
+from logic import bouts, events, patterns
+from logic.bouts import LIE_END_S
 from logic.states import LYING, NOT_WORN, SITTING, STANDING, WALKING
 
 
@@ -58,7 +58,10 @@ def test_a_fifty_minute_rhythm_never_reminds():
     for _ in range(8):
         day.run(SITTING, 50 * MINUTE).run(WALKING, 2 * MINUTE).run(STANDING, MINUTE)
     assert day.buzzes() == []
-    assert day.events.count == 0
+    # nothing logged but the eight bouts, each ended by its walk
+    assert day.events.count == 8
+    assert [e[1:] for e in day.events.of(events.BOUT_END)] == [
+        (50 * MINUTE, bouts.END_BREAK)] * 8
 
 
 def test_short_stands_do_not_reset_the_count():
@@ -90,20 +93,23 @@ def test_eight_hours_standing_lying_or_off_the_body_never_remind():
         assert day.coach.sitting_s == 0
 
 
-def test_lying_pauses_the_count_and_a_long_lie_ends_the_bout():
-    day = Day().run(SITTING, 40 * MINUTE).run(LYING, 10 * MINUTE).run(SITTING, 25 * MINUTE)
-    assert [t for t, _ in day.buzzes()] == [70 * MINUTE - 1]
-    day = Day().run(SITTING, 40 * MINUTE).run(LYING, AWAY_RESET_S).run(SITTING, 25 * MINUTE)
+def test_a_short_lie_pauses_the_count_and_a_minute_of_lying_ends_the_bout():
+    day = Day().run(SITTING, 40 * MINUTE).run(LYING, LIE_END_S - 1).run(SITTING, 20 * MINUTE)
+    assert [t for t, _ in day.buzzes()] == [60 * MINUTE + LIE_END_S - 2]
+    day = Day().run(SITTING, 40 * MINUTE).run(LYING, LIE_END_S).run(SITTING, 25 * MINUTE)
     assert day.buzzes() == []
     assert day.coach.sitting_s == 25 * MINUTE
+    assert [e[1:] for e in day.events.of(events.BOUT_END)] == [(40 * MINUTE, bouts.END_LYING)]
 
 
-def test_not_worn_for_long_ends_the_bout():
-    day = Day().run(SITTING, 50 * MINUTE).run(NOT_WORN, AWAY_RESET_S - 1)
-    assert day.coach.sitting_s == 50 * MINUTE
-    day.run(NOT_WORN, 1).run(SITTING, 30 * MINUTE)
+def test_taking_the_clip_off_ends_the_bout():
+    day = Day().run(SITTING, 50 * MINUTE).run(NOT_WORN, 1)
+    assert day.coach.sitting_s == 0
+    assert [e[1:] for e in day.events.of(events.BOUT_END)] == [
+        (50 * MINUTE, bouts.END_NOT_WORN)]
+    day.run(NOT_WORN, 10 * MINUTE).run(SITTING, 59 * MINUTE)
     assert day.buzzes() == []
-    assert day.coach.sitting_s == 30 * MINUTE
+    assert day.coach.sitting_s == 59 * MINUTE
 
 
 def test_a_still_desk_is_not_sitting():
@@ -112,17 +118,20 @@ def test_a_still_desk_is_not_sitting():
     # the detector keeps saying "sitting" for 25 minutes before it recognises the stillness
     day.run(SITTING, 25 * MINUTE)
     day.run(NOT_WORN, 10 * MINUTE, still_since_s=put_down)
-    assert day.coach.sitting_s == 30 * MINUTE
     assert day.since_t0(day.events.of(events.NOT_WORN)) == [
         (55 * MINUTE, 25 * MINUTE + 1, 25 * MINUTE)]
-    # picked up again and worn sitting: 30 more minutes are needed, not 5
-    day.run(SITTING, 29 * MINUTE)
+    # the bout the clip logs is the 30 minutes worn, and it ended when the clip came off
+    assert [e[1:] for e in day.events.of(events.BOUT_END)] == [
+        (30 * MINUTE, bouts.END_NOT_WORN)]
+    assert day.coach.sitting_s == 0
+    # picked up again and worn sitting: a new bout, reminded after its own hour
+    day.run(SITTING, 59 * MINUTE)
     assert day.buzzes() == []
     day.run(SITTING, MINUTE)
-    assert [t for t, _ in day.buzzes()] == [65 * MINUTE + 30 * MINUTE - 1]
+    assert [t for t, _ in day.buzzes()] == [65 * MINUTE + 60 * MINUTE - 1]
 
 
-def test_a_still_desk_past_the_limit_does_not_use_up_the_bout():
+def test_a_still_desk_past_the_limit_does_not_use_up_the_next_bout():
     day = Day().run(SITTING, 20 * MINUTE)
     put_down = day.t
     day.run(STANDING, 30).run(SITTING, 45 * MINUTE)  # a desk that looked like sitting
@@ -130,9 +139,10 @@ def test_a_still_desk_past_the_limit_does_not_use_up_the_bout():
     day.run(NOT_WORN, 10, still_since_s=put_down)
     # only the sitting seconds are taken back, not the 30 s that looked like standing
     assert day.events.of(events.NOT_WORN)[0][1:] == (45 * MINUTE + 30 + 1, 45 * MINUTE)
-    assert day.coach.sitting_s == 20 * MINUTE
-    # the desk's reminder does not count: the real sitting gets its first one at 60 minutes
-    day.run(SITTING, 39 * MINUTE)
+    assert [e[1:] for e in day.events.of(events.BOUT_END)] == [
+        (20 * MINUTE, bouts.END_NOT_WORN)]
+    # the real sitting after it gets its first reminder at 60 minutes
+    day.run(SITTING, 59 * MINUTE)
     assert len(day.buzzes()) == 1
     day.run(SITTING, MINUTE)
     assert len(day.buzzes()) == 2

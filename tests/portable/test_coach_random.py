@@ -7,7 +7,8 @@ rules the wearer relies on, not the coach's internals.
 """
 
 from logic import events
-from logic.coach import AWAY_RESET_S, Coach
+from logic.bouts import LIE_END_S
+from logic.coach import Coach
 from logic.localtime import day_allowed, is_quiet
 from logic.settings import Settings
 from logic.states import LYING, NOT_WORN, SITTING, STANDING, WALKING
@@ -75,6 +76,7 @@ def run_day(seed):
     break_s = settings.get("break_s")
     cap = 1 + settings.get("max_repeats")
     model_sitting = upright = away = 0
+    previous = NOT_WORN
     buzzes = 0
     states = (SITTING, SITTING, SITTING, STANDING, WALKING, LYING, NOT_WORN)
     while t < end:
@@ -104,8 +106,10 @@ def run_day(seed):
             else:
                 upright = 0
                 away += 1
-                if away >= AWAY_RESET_S:
+                if state == NOT_WORN and previous != NOT_WORN or (
+                        state == LYING and away >= LIE_END_S):
                     model_sitting = 0
+            previous = state
             assert coach.sitting_s == model_sitting, (seed, t)
             if model_sitting == 0:
                 tally.slots = 0

@@ -127,10 +127,10 @@ def with_crc(body):
 
 def test_the_saved_state_is_a_fixed_little_endian_layout_with_a_crc():
     d, data = good_state()
-    assert len(data) == SAVE_SIZE == 127
-    assert data[0] == 1 and data[1] == RATE and data[2] == d.state == SITTING
+    assert len(data) == SAVE_SIZE == 133
+    assert data[0] == 2 and data[1] == RATE and data[2] == d.state == SITTING
     assert data[3] == d.steps
-    assert struct.unpack_from("<ii", data, 27) == (d.second, d.still_since)
+    assert struct.unpack_from("<ii", data, 33) == (d.second, d.still_since)
     assert with_crc(data[:-4]) == data
     assert Detector.restore(RATE, bytearray(data)).save() == data
 
@@ -145,7 +145,7 @@ def test_data_that_is_not_a_saved_detector_gives_a_fresh_one():
     bad_fill[6] = RATE                            # a second can never be full here
     cases = (
         b"", None, data[:1], data[:-1], data + b"\x00", bytes(SAVE_SIZE),
-        with_crc(bytes([2]) + data[1:-4]),        # another version, valid CRC
+        with_crc(bytes([1]) + data[1:-4]),        # another version, valid CRC
         bytes(flipped), with_crc(bytes(bad_state)), with_crc(bytes(bad_fill)),
     )
     fresh = Detector(RATE)

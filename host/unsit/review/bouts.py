@@ -1,6 +1,8 @@
 """Sitting bouts and breaks, built from per-minute rows (docs/metrics.md, "Bouts and breaks").
 
-Each logged minute gets one class from its seconds per state (:data:`MINUTE_CLASS_SQL`):
+The rules are the clip's own (``logic.bouts``, which its coach follows): each logged minute
+gets one class from its seconds per state (:data:`MINUTE_CLASS_SQL` is
+``logic.bouts.minute_class`` in SQL, checked equal by the tests):
 
 - not worn: fewer than 30 worn seconds (sitting + standing + walking + lying);
 - sitting: more sitting seconds than upright (standing + walking) ones, and at least as many
@@ -21,6 +23,7 @@ import sqlite3
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from unsit_firmware.logic import bouts as rules
 from unsit_firmware.logic import states
 
 MINUTE_CLASS_SQL = (
@@ -39,10 +42,9 @@ NOT_WORN = "not_worn"
 GAP = "gap"              # the log has a hole (device off, data not synced)
 OPEN = "open"            # the data ends while sitting
 
-_END_OF_CLASS = {
-    states.STANDING: BREAK, states.WALKING: BREAK, states.LYING: LYING,
-    states.NOT_WORN: NOT_WORN,
-}
+_END_NAMES = {rules.END_BREAK: BREAK, rules.END_LYING: LYING, rules.END_NOT_WORN: NOT_WORN}
+_END_OF_CLASS = {state: _END_NAMES[rules.minute_end(state)]
+                 for state in (states.STANDING, states.WALKING, states.LYING, states.NOT_WORN)}
 
 
 class Bout(NamedTuple):
