@@ -126,6 +126,9 @@ def check_office_day(day):
         (events.SUPPRESSED_SNOOZE, 70), (events.SUPPRESSED_CHARGING, 60)]
     assert [(a, b) for _, a, b in day.events.of(events.NOT_WORN)] == [
         (20 * MINUTE + 1, 20 * MINUTE)]
+    # each bout's end: two breaks, the lunch walk, the desk (not worn), lying
+    assert [(a, b) for _, a, b in day.events.of(events.BOUT_END)] == [
+        (3720, 1), (3000, 1), (4500, 1), (1800, 3), (3900, 2)]
     assert day.coach.sitting_s == 0
 
 
@@ -146,8 +149,9 @@ def test_second_allocates_nothing():
     first = office_day(Day(t0=utc(0, 7, 0), marks=bytearray(8 * HOUR)))
     day = office_day(Day(t0=utc(0, 7, 0), steady=first.marks))
     check_office_day(day)
-    # the seconds of the 2 REMINDER, 1 HEEDED, 2 REMINDER_SUPPRESSED and 1 NOT_WORN events
-    assert day.fed == first.fed and sum(first.marks) == 6
+    # the seconds of the 2 REMINDER, 1 HEEDED, 2 REMINDER_SUPPRESSED and 1 NOT_WORN events,
+    # and of the 3 BOUT_END events that fall on none of those seconds
+    assert day.fed == first.fed and sum(first.marks) == 9
     assert day.buzzes() == first.buzzes()
     assert [day.events.of(kind) for kind in range(32)] == [
         first.events.of(kind) for kind in range(32)]
