@@ -10,14 +10,19 @@ with N wakes and of one with none; the difference over N is the work of a wake, 
 of this machine's load.
 
 Scaled to the ESP32 (MicroPython's default 160 MHz, ESP32 port ``machine.freq``) with
-cycles = instructions x ``CYCLES_PER_INSTRUCTION`` (see its comment for the reasoning and
-its range). Writes ``benchmarks/wake_cost.json``, which ``bench_power.py`` reads. Usage:
+cycles = instructions x a factor calibrated on published timings: pystone_lowmem (the
+micropython-lib benchmark) timed on ESP32 boards at a stated clock, divided by the
+instructions the same benchmark takes here (``PUBLISHED_PYSTONE``). Writes
+``benchmarks/wake_cost.json``, which ``bench_power.py`` reads. Usage:
 ``.venv/bin/python benchmarks/bench_wake.py`` (needs valgrind and the board-grade build,
-``python3 tools/board_micropython.py``; a few minutes).
+``python3 tools/board_micropython.py``; a few minutes). ``--calibrate PATH`` recounts the
+instructions of one pystone pass, PATH being micropython-lib's
+``pystone_lowmem/pystone_lowmem.py`` (not kept in this repository).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import shutil
@@ -35,13 +40,39 @@ OUT = HERE / "wake_cost.json"
 WAKES = 1800          # half an hour of the office day's samples
 SKIP_S = 3 * 3600     # start 3 h into the day: the detector has learned the wearer
 CPU_HZ = 160_000_000  # MicroPython's default ESP32, ESP32-S3 and ESP32-C3 clock
-# Cycles of the ESP32 family's single-issue, in-order cores (Xtensa LX6/LX7; the C3's
-# 4-stage RISC-V: ESP32-C3 datasheet, "CPU and Memory") per instruction counted here on
-# i386: at least 1 (one instruction a cycle at best), more for loads from flash through the
-# 16-32 KiB instruction cache and for RISC code needing ~1.2-1.5 instructions per i386 one
-# (memory operands). 2 is taken as typical, 1.5-3 as the range; cross-check on a board with
-# ``time.ticks_us`` around ``Device.sampling``'s turn (hardware.md, "Measure first").
-CYCLES_PER_INSTRUCTION = (1.5, 2.0, 3.0)
+# One pass of pystone_lowmem (micropython-lib, Pystone 1.2) on the board-grade 32-bit
+# MicroPython here: callgrind's count for 5000 passes minus that for 0, over 5000
+# (``--calibrate``; a run by hand with another driver script counted 54,814, 0.4 % less).
+PYSTONE_INSTRUCTIONS_PER_PASS = 55_042
+# Published runs of that same benchmark on ESP32 boards: pystones a second (passes a
+# second), the clock set with machine.freq, and where. No published pystone_lowmem or
+# perf_bench misc_pystone timing of an ESP32-C3 or -S3 at a stated clock was found; a
+# published run of another (floating-point) benchmark on many boards (scruss.com, tag
+# "benchmark", "Parallel MicroPython Benchmarking", MicroPython 1.24-1.25) gives an ESP32-C3
+# at 160 MHz 13.2 s, an ESP32-S3 at 240 MHz 8.9 s and an ESP32 at 160 MHz 15.4 s: the C3 and
+# the S3 need 14 % and 13 % fewer cycles than the ESP32, so the ESP32's factor is on the safe
+# (slow) side for build B.
+PUBLISHED_PYSTONE: tuple[tuple[float, int, str], ...] = (
+    (1661, 240_000_000, "micropython/micropython#5673: MicroPython v1.12 (2019-12-20), "
+                        "'ESP32 module with ESP32', machine.freq(240 MHz), 500 passes"),
+    (1602, 240_000_000, "micropython/micropython#6565: MicroPython v1.12 (2019-12-20), "
+                        "'ESP32 module with ESP32', 240 MHz, 500 passes in 312 ms"),
+    (1014, 240_000_000, "micropython/micropython#6565: MicroPython v1.13-126 (2020-10-22, "
+                        "the build with the ESP32 speed regression), 240 MHz, 500 passes in "
+                        "493 ms"),
+)
+
+
+def cycles_per_instruction() -> tuple[float, float, float]:
+    """(lowest, median, highest) ESP32 cycles per instruction counted here, over the
+    published runs: cycles of one pass there (clock / pystones a second) over the
+    instructions of one pass here."""
+    factors = sorted(hz / stones / PYSTONE_INSTRUCTIONS_PER_PASS
+                     for stones, hz, _ in PUBLISHED_PYSTONE)
+    return (round(factors[0], 2), round(factors[len(factors) // 2], 2), round(factors[-1], 2))
+
+
+CYCLES_PER_INSTRUCTION = cycles_per_instruction()
 
 SCRIPT = r"""
 import sys, time
@@ -129,11 +160,30 @@ def _instructions(cmd: list[str], env: dict[str, str]) -> int:
     return int(match.group(1))
 
 
+def pystone_pass_instructions(mpy: str, pystone: Path) -> int:
+    """Callgrind's instructions for one pass of the given pystone_lowmem.py on ``mpy``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        shutil.copy(pystone, work / "pystone_lowmem.py")
+        (work / "run.py").write_text("import sys\nimport pystone_lowmem\n"
+                                     "pystone_lowmem.pystones(int(sys.argv[1]))\n")
+        env = {"MICROPYPATH": str(work), "PATH": "/usr/bin:/bin"}
+        counts = [_instructions([mpy, str(work / "run.py"), str(n)], env) for n in (0, 5000)]
+    return (counts[1] - counts[0]) // 5000
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calibrate", type=Path, metavar="PYSTONE_LOWMEM_PY",
+                        help="only count one pystone pass (PYSTONE_INSTRUCTIONS_PER_PASS)")
+    args = parser.parse_args()
     mpy = subprocess.run([sys.executable, str(ROOT / "tools" / "board_micropython.py")],
                          capture_output=True, text=True, check=True).stdout.strip().split()[-1]
     if not shutil.which("valgrind"):
         raise SystemExit("needs valgrind")
+    if args.calibrate:
+        print("instructions per pystone pass:", pystone_pass_instructions(mpy, args.calibrate))
+        return
     trace = tracegen.generate(tracegen.office_day())
     samples = trace.board_samples()[SKIP_S * 25 * 6:(SKIP_S + WAKES) * 25 * 6]
     env = {"MICROPYPATH": f"{firmware_dir()}:.frozen", "PATH": "/usr/bin:/bin"}
@@ -162,6 +212,13 @@ def main() -> None:
         result[f"wake_{name}_ms_160mhz"] = [round(total * k / CPU_HZ * 1000, 2)
                                             for k in CYCLES_PER_INSTRUCTION]
     result["cycles_per_instruction"] = list(CYCLES_PER_INSTRUCTION)
+    result["calibration"] = {
+        "benchmark": "pystone_lowmem (micropython-lib), instructions of one pass here",
+        "instructions_per_pass": PYSTONE_INSTRUCTIONS_PER_PASS,
+        "published": [{"pystones_per_s": stones, "cpu_hz": hz, "source": source,
+                       "cycles_per_instruction": round(hz / stones / PYSTONE_INSTRUCTIONS_PER_PASS,
+                                                       2)}
+                      for stones, hz, source in PUBLISHED_PYSTONE]}
     OUT.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
 
