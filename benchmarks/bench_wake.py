@@ -58,11 +58,12 @@ BENCH_INSTRUCTIONS = {"pystone_lowmem pass": 55_042, "rate.py step, 100 coros": 
 PUBLISHED: tuple[tuple[str, str, float, int, str], ...] = (
     ("esp32c3", "rate.py step, 100 coros", 4567, 160_000_000,
      "peterhinch/micropython-async#79 (fivdi, 2022-02-07): ESP32-C3, MicroPython v1.18, "
-     "standard clock (160 MHz), 'Coros 100 Iterations/sec 4567'"),
+     "'Coros 100 Iterations/sec 4567'; the clock is not stated: the port's default, 160 MHz "
+     "(machine.freq() on a C3 with v1.18: radarwitch.com/846b)"),
     ("esp32", "rate.py step, 100 coros", 3104, 160_000_000,
      "peterhinch/micropython-async#79 (fivdi, 2022-02-07): ESP32, MicroPython v1.18, "
-     "standard clock (160 MHz), 'Coros 100 Iterations/sec 3104'; rate.py's own comment "
-     "quotes the same 322 us"),
+     "'at standard clock rate' (the port's default, 160 MHz), 'Coros 100 Iterations/sec "
+     "3104'; rate.py's own comment quotes the same 322 us"),
     ("esp32", "pystone_lowmem pass", 1661, 240_000_000,
      "micropython/micropython#5673: ESP32 module, MicroPython v1.12 (2019-12-20), "
      "machine.freq(240 MHz), 1661 pystones/s"),
