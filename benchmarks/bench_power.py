@@ -4,8 +4,9 @@ this repository measures.
 
 Measured here, not assumed:
 - the CPU work of a wake, in instructions on the board-grade 32-bit MicroPython
-  (``benchmarks/wake_cost.json``, written by ``bench_wake.py``), scaled to 160 MHz with its
-  stated cycles-per-instruction factor;
+  (``benchmarks/wake_cost.json``, written by ``bench_wake.py``), scaled to each chip at
+  160 MHz with cycles per instruction calibrated on published timings of MicroPython
+  benchmarks (``bench_wake.PUBLISHED``);
 - the motor's use on a typical day: the demo's office day run through the real firmware on
   the simulated board (``unsit.lab.simulation``): pulses, time on, time the patterns keep the MCU
   awake;
@@ -174,7 +175,8 @@ def model(wake: dict[str, Any], schedule: dict[str, int], motor: dict[str, float
         mcu = b["mcu"]
         run, idle = P[f"{mcu}_run_ma"], P[f"{mcu}_idle_ma"]
         taps = "chip_taps" if b["chip_taps"] else "software_taps"
-        cpu_ms = float(wake[f"wake_{taps}_ms_160mhz"][1])       # the typical factor
+        cpu_range = wake[f"wake_{taps}_ms_160mhz"][mcu]
+        cpu_ms = float(cpu_range[1])                            # the typical factor
         fifo_bytes = schedule["WATERMARK"] * b["frame_bytes"] + P["i2c_overhead_bytes"]
         i2c_ms = fifo_bytes * 9 / P["i2c_hz"] * 1000            # 9 clocks a byte (with ACK)
         # the CPU runs for the exit and the app; it idles (FreeRTOS waits on the I2C driver's
@@ -204,7 +206,8 @@ def model(wake: dict[str, Any], schedule: dict[str, int], motor: dict[str, float
             "avg_ma": round(avg, 3),
             "parts": {k: round(v, 4) for k, v in parts.items()},
             "wake_ms": {"exit": P["wake_exit_ms"], "i2c": round(i2c_ms, 2),
-                        "cpu": cpu_ms, "cpu_range": wake[f"wake_{taps}_ms_160mhz"]},
+                        "cpu": cpu_ms, "cpu_range": cpu_range,
+                        "cycles_per_instruction": wake["cycles_per_instruction"][mcu]},
         }
     return builds
 
@@ -236,8 +239,10 @@ def main() -> None:
         for part, ma in b["parts"].items():
             print(f"    {part:20s} {ma:.4f} mA")
         w = b["wake_ms"]
+        k = w["cycles_per_instruction"]
         print(f"    (a wake: exit {w['exit']} ms + FIFO over I2C {w['i2c']} ms + CPU {w['cpu']} "
-              f"ms, CPU range {w['cpu_range'][0]}-{w['cpu_range'][2]} ms)")
+              f"ms at {k[1]} cycles per instruction; CPU range {w['cpu_range'][0]}-"
+              f"{w['cpu_range'][2]} ms at {k[0]}-{k[2]})")
     for label, results in variants.items():
         print(label + ": " + ", ".join(f"{n} {r['days']} days" for n, r in results.items()))
 
