@@ -13,17 +13,19 @@ from nimble_world import NimbleWorld
 
 
 class ClipRadio:
-    """One of the two worlds (``nimble`` or ``standin``), started the same way: ``script`` (a
-    test firmware of tests/ble/mpy, or an absolute path) with the echo firmware's environment
-    (``keystore``, ``window_ms``, ``handshake_ms``) plus ``extra_env``."""
+    """The NimBLE world on ``interpreter`` (the board-grade build), or the stand-in world when
+    it is None; either is started the same way: ``script`` (a test firmware of tests/ble/mpy,
+    or an absolute path) with the echo firmware's environment (``keystore``, ``window_ms``,
+    ``handshake_ms``) plus ``extra_env``."""
 
-    def __init__(self, tmp: Path, nimble: NimbleWorld | None = None,
-                 standin: BleWorld | None = None) -> None:
-        assert (nimble is None) != (standin is None)
-        self.nimble = nimble
-        self.standin = standin
+    def __init__(self, tmp: Path, interpreter: Path | None) -> None:
+        self.nimble = None if interpreter is None else NimbleWorld(tmp, interpreter)
+        self.standin = BleWorld(tmp) if interpreter is None else None
+        world = self.nimble or self.standin
+        assert world is not None
+        self.central = world.central
         self.keystore = tmp / "device-keys.bin"
-        self.stack = "NimBLE (micropython32)" if nimble else "stand-in (unix port)"
+        self.stack = "stand-in (unix port)" if interpreter is None else "NimBLE (micropython32)"
 
     async def start_firmware(self, script: str = "ble_echo_main.py", window_ms: int = 0,
                              handshake_ms: int = 0, extra_env: dict[str, str] | None = None,

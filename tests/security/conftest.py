@@ -16,10 +16,10 @@ for folder in (HERE.parent / "ble", HERE.parent):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
-from ble_world import BleWorld, use_bumble_for_bleak  # noqa: E402
+from ble_world import use_bumble_for_bleak  # noqa: E402
 from bleak_bumble import use_central  # noqa: E402
 from clip_radio import ClipRadio  # noqa: E402
-from nimble_world import NimbleWorld, board_interpreter  # noqa: E402
+from nimble_world import board_interpreter  # noqa: E402
 
 
 @pytest.fixture
@@ -28,17 +28,14 @@ async def clip_radio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     """The real stack where the board-grade build is present; the stand-in only without it."""
     use_bumble_for_bleak(monkeypatch.setattr)
     monkeypatch.setenv("UNSIT_KEYS", str(tmp_path / "host-keys.json"))
-    interpreter, _ = board_interpreter()
-    world = BleWorld(tmp_path) if interpreter is None else NimbleWorld(tmp_path, interpreter)
-    radio = ClipRadio(tmp_path, standin=world) if isinstance(world, BleWorld) \
-        else ClipRadio(tmp_path, nimble=world)
-    await world.central.power_on()
-    use_central(world.central)
+    radio = ClipRadio(tmp_path, board_interpreter()[0])
+    await radio.central.power_on()
+    use_central(radio.central)
     try:
         yield radio
     finally:
         use_central(None)
         await radio.stop_firmware()
-        await world.central.power_off()
+        await radio.central.power_off()
         if os.environ.get("UNSIT_BLE_DEBUG"):
             print(radio.stack, "".join(radio.output))
