@@ -50,7 +50,7 @@ async def wait_felt(motor: Path, pattern: int, times: int) -> None:
         await asyncio.sleep(0.05)
 
 
-async def start_app(world: ClipRadio, tmp: Path, fd: int | None = None,
+async def start_app(radio: ClipRadio, tmp: Path, fd: int | None = None,
                     reset: int = events.RESET_POWER_ON) -> None:
     flash = tmp / "flash"
     flash.mkdir(exist_ok=True)
@@ -58,7 +58,7 @@ async def start_app(world: ClipRadio, tmp: Path, fd: int | None = None,
            "UNSIT_MOTOR_LOG": str(tmp / "motor.log")}
     if fd is not None:
         env["UNSIT_SERIAL_FD"] = str(fd)
-    await world.start_firmware(script=str(APP), extra_env=env,
+    await radio.start_firmware(script=str(APP), extra_env=env,
                                pass_fds=() if fd is None else (fd,))
     if fd is not None:
         os.close(fd)
@@ -69,7 +69,7 @@ async def test_switching_a_paired_clip_on_opens_no_pairing_window(clip_radio: Cl
     await start_app(clip_radio, tmp_path)
     laptop = KeyRing()
     await ble_pairing.pair(NAME, laptop, timeout=5)       # a new clip: switching it on is the gesture
-    await start_app(clip_radio, tmp_path)          # switched off and on again, now paired
+    await start_app(clip_radio, tmp_path)         # switched off and on again, now paired
     with pytest.raises(ble.AccessRefused, match="pairing window"):
         await ble_pairing.pair(NAME, KeyRing(tmp_path / "stranger.json"), timeout=5)
     async with await ble.connect(None, laptop, timeout=5) as link:   # the wearer's still works
