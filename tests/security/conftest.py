@@ -1,5 +1,6 @@
-"""Fixtures of the security tests: the BLE world of tests/ble (real firmware under
-MicroPython, bumble link, bleak on the host) and the paths to the shared test helpers."""
+"""Fixtures of the security tests: the clip's radio (clip_radio.py: the real firmware on
+NimBLE under the board-grade build when it is built, else on the unix port's stand-in), the
+bumble link and bleak on the host, and the paths to the shared test helpers."""
 
 from __future__ import annotations
 
@@ -15,22 +16,26 @@ for folder in (HERE.parent / "ble", HERE.parent):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
-from ble_world import BleWorld, use_bumble_for_bleak  # noqa: E402
+from ble_world import use_bumble_for_bleak  # noqa: E402
 from bleak_bumble import use_central  # noqa: E402
+from clip_radio import ClipRadio  # noqa: E402
+from nimble_world import board_interpreter  # noqa: E402
 
 
 @pytest.fixture
-async def ble_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[BleWorld]:
+async def clip_radio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                     ) -> AsyncIterator[ClipRadio]:
+    """The real stack where the board-grade build is present; the stand-in only without it."""
     use_bumble_for_bleak(monkeypatch.setattr)
     monkeypatch.setenv("UNSIT_KEYS", str(tmp_path / "host-keys.json"))
-    world = BleWorld(tmp_path)
-    await world.central.power_on()
-    use_central(world.central)
+    radio = ClipRadio(tmp_path, board_interpreter()[0])
+    await radio.central.power_on()
+    use_central(radio.central)
     try:
-        yield world
+        yield radio
     finally:
         use_central(None)
-        await world.stop_firmware()
-        await world.central.power_off()
+        await radio.stop_firmware()
+        await radio.central.power_off()
         if os.environ.get("UNSIT_BLE_DEBUG"):
-            print("".join(world.output))
+            print(radio.stack, "".join(radio.output))
