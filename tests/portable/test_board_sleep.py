@@ -225,7 +225,9 @@ def test_a_playing_pattern_is_not_stretched_by_light_sleep():
     before, during, slept_during, after = _run(rig, scenario)
     assert before == 2
     assert during >= 2 and slept_during == 0    # awake for the whole pattern
-    assert max(late) < 20, late                 # each 40 ms step ended on time
+    # each 40 ms step ended on time: a light sleep would have stretched one by up to a FIFO
+    # period (80 ms here); the bound leaves room for a loaded test machine's tens of ms
+    assert max(late) < 60, late
     assert len(rig.machine.sleeps) == 4 and min(after) >= WM   # sleeping again after it
 
 
