@@ -79,11 +79,7 @@ from logic.taps import TapDetector
 from app.minutes import MinuteLog
 from app.persist import load_settings, replace, save_settings
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from logic.compat import const
 
 RATE_HZ = const(25)
 BATCH = const(25)               # samples per FIFO read: one second

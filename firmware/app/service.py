@@ -45,11 +45,7 @@ from logic.localtime import clock_is_set, day_allowed, is_quiet
 from logic.settings import SCHEMA, entry_by_id
 from logic.version import VERSION as FIRMWARE_VERSION
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from logic.compat import const
 
 POLL_MS = const(10)
 IDLE_POLL_MS = const(200)

@@ -21,11 +21,7 @@ the last ``host_quiet_ms``: ``host_byte``), ``ble link``, ``pairing``, ``discove
 ``button`` (held), ``pattern`` (a vibration step is being timed).
 """
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from logic.compat import const
 
 TICKS_PERIOD = const(1 << 30)
 _TICKS_MAX = const((1 << 30) - 1)
