@@ -1,4 +1,4 @@
-"""Placing in time the records of boots that ended before the clock was ever set (issue 5).
+"""Placing in time the records of boots that ended before the clock was ever set.
 
 The logs here are built record by record with the firmware's own packers
 (``unsit_firmware.logic.records``) and decoded as a sync decodes them, then stored in batches

@@ -228,7 +228,8 @@ class Service:
         return ble
 
     def _pair(self, tag, body, peer):
-        # Over BLE the secure session pairs, inside the wearer's window (issue 6).
+        # USB only (the cable is the consent): over BLE the secure session itself pairs,
+        # inside the wearer's pairing window.
         ble = self._keys(peer, True)
         return protocol.pack_response(protocol.PAIR, tag, protocol.OK, ble.pair_over_usb(body))
 
