@@ -13,7 +13,7 @@ from collections.abc import Callable
 import doc_codec
 from unsit_firmware.logic import events, protocol, records
 
-from unsit.transport import Transport
+from unsit.transport import LinkTimeout, Transport
 
 DEVICE_ID = "5eca1d01"
 LOG_ID = "10c0ffee"
@@ -86,6 +86,9 @@ class HostileClip(Transport):
             self.acked = max(self.acked, protocol.unpack_ack_request(body))
             return protocol.pack_response(cmd, tag, protocol.OK, protocol.pack_ack(self.acked))
         return protocol.pack_response(cmd, tag, protocol.UNKNOWN_COMMAND)
+
+    async def receive(self, timeout: float) -> bytes:
+        raise LinkTimeout("nothing more: each request gets one answer")
 
 
 def boot_event(seq: int) -> bytes:
