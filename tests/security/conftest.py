@@ -3,7 +3,6 @@ MicroPython, bumble link, bleak on the host) and the paths to the shared test he
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,22 +14,10 @@ for folder in (HERE.parent / "ble", HERE.parent):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
-from ble_world import BleWorld, use_bumble_for_bleak  # noqa: E402
-from bleak_bumble import use_central  # noqa: E402
+from ble_world import BleWorld, world_in_use  # noqa: E402
 
 
 @pytest.fixture
 async def ble_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[BleWorld]:
-    use_bumble_for_bleak(monkeypatch.setattr)
-    monkeypatch.setenv("UNSIT_KEYS", str(tmp_path / "host-keys.json"))
-    world = BleWorld(tmp_path)
-    await world.central.power_on()
-    use_central(world.central)
-    try:
+    async with world_in_use(lambda: BleWorld(tmp_path), tmp_path, monkeypatch) as world:
         yield world
-    finally:
-        use_central(None)
-        await world.stop_firmware()
-        await world.central.power_off()
-        if os.environ.get("UNSIT_BLE_DEBUG"):
-            print("".join(world.output))
