@@ -282,7 +282,7 @@ def test_pairing_and_sync_work_after_a_day_of_sleeping_with_the_controller_in_wi
         await wakes(clock.ms + 1)                # a wake in between: still in the window
         assert stack.on and stack.interval is not None
         stack.connect()                          # the sync: authenticate, then protocol
-        challenge = await ask(host.hello())
+        challenge = await ask(host.hello(key))
         host.welcome(await ask(host.answer(challenge, key)))
         info = host.channel.open(await ask(host.channel.seal(protocol.hello_request(1))))
         read = host.channel.open(await ask(host.channel.seal(protocol.read_request(2, 0))))
