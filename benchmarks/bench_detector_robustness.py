@@ -1,4 +1,4 @@
-"""How much do the detector's HAPT figures owe to tuning on these 21 subjects? (issue 3)
+"""How much do the detector's HAPT figures owe to tuning on these 21 subjects?
 
 The detector's thresholds were set by hand on the same subjects ``unsit eval`` scores, so its
 figures are training figures. This study estimates how they carry to unseen people:

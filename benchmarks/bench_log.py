@@ -26,7 +26,7 @@ from unsit.lab.micropython_runner import micropython_command, micropython_env  #
 from unsit_firmware.logic import frame, protocol  # noqa: E402
 
 MIB = 1 << 20
-FLUSH_EVERY_MIN = 5     # app/device.py FLUSH_EVERY_S
+FLUSH_EVERY_MIN = 5     # app/device.py SAVE_EVERY_S
 
 
 class Clock:

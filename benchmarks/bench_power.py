@@ -118,8 +118,10 @@ BUILDS: dict[str, dict[str, Any]] = {
 }
 
 
-def _constants(path: Path, names: tuple[str, ...]) -> dict[str, int]:
-    """Module-level integer constants of a firmware file (``NAME = 123`` or ``const(123)``)."""
+def _constants(path: Path, names: tuple[str, ...],
+               known: dict[str, int] | None = None) -> dict[str, int]:
+    """Module-level integer constants of a firmware file (``NAME = 123`` or ``const(123)``,
+    or ``NAME = OTHER`` for an ``OTHER`` in ``known``)."""
     found: dict[str, int] = {}
     for node in ast.parse(path.read_text()).body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
@@ -128,13 +130,17 @@ def _constants(path: Path, names: tuple[str, ...]) -> dict[str, int]:
                 value = node.value
                 if isinstance(value, ast.Call) and value.args:
                     value = value.args[0]
-                found[target.id] = ast.literal_eval(value)
+                if isinstance(value, ast.Name) and known and value.id in known:
+                    found[target.id] = known[value.id]
+                else:
+                    found[target.id] = ast.literal_eval(value)
     return found
 
 
 def firmware_schedule() -> dict[str, int]:
     fw = firmware_dir()
-    out = _constants(fw / "hw" / "boards.py", ("RATE_HZ", "WATERMARK", "IDLE_YIELD_EVERY"))
+    out = _constants(fw / "logic" / "limits.py", ("RATE_HZ",))
+    out.update(_constants(fw / "hw" / "boards.py", ("WATERMARK", "IDLE_YIELD_EVERY"), out))
     out.update(_constants(fw / "hw" / "power.py", ("DISCOVERY_EVERY_MS", "DISCOVERY_MS")))
     out.update(_constants(fw / "logic" / "ble_ids.py", ("ADV_SLOW_US",)))
     return out

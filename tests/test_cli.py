@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
+from collections.abc import Iterator
 
 import pytest
 
@@ -50,6 +52,48 @@ def test_no_command_prints_help_and_fails(capsys: pytest.CaptureFixture[str]) ->
     assert "COMMAND" in capsys.readouterr().out
 
 
+def _sub_parsers(parser: argparse.ArgumentParser,
+                 path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...],
+                                                              argparse.ArgumentParser]]:
+    """Every parser below ``parser`` with the words that reach it (``device install``...)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield (*path, name), sub
+                yield from _sub_parsers(sub, (*path, name))
+
+
+def _minimal_words(parser: argparse.ArgumentParser) -> list[str] | None:
+    """Words that fill every required argument of ``parser`` (None: it has sub-commands)."""
+    words: list[str] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return None
+        if not (action.required or (not action.option_strings and action.nargs not in ("?", "*"))):
+            continue
+        value = str(next(iter(action.choices))) if action.choices else "1"
+        if action.option_strings:
+            words.append(action.option_strings[0])
+        words.append(value)
+    return words
+
+
 def test_parser_builds() -> None:
+    """Every command and option has help text, and every command parses with only its
+    required arguments given, reaching its own ``run``."""
     parser = build_parser()
     assert parser.prog == "unsit"
+    runs = {module.NAME: module.run for module in command_modules()}
+    commands = list(_sub_parsers(parser))
+    assert {path[0] for path, _ in commands} == set(runs)
+    for path, sub in commands:
+        assert sub.description, path
+        for action in sub._actions:
+            if not isinstance(action, argparse._SubParsersAction):
+                assert action.help and action.help != argparse.SUPPRESS, (path, action.dest)
+        words = _minimal_words(sub)
+        if words is None:
+            continue
+        args = parser.parse_args([*path, *words])
+        assert args.command == path[0]
+        assert args._run is runs[path[0]], path

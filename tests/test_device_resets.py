@@ -25,8 +25,7 @@ MONDAY_9 = int(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc).timestamp())
 RATE = 25
 WDT_S = 60           # hw.boards.WATCHDOG_MS, the simulated board's default
 STALL_S = 30         # app.device.STALL_S
-SAVE_EVERY_S = 300   # app.device.SAVE_EVERY_S
-FLUSH_EVERY_S = 300  # app.device.FLUSH_EVERY_S
+SAVE_EVERY_S = 300   # app.device.SAVE_EVERY_S: the state saved, the log flushed
 HELD_S = 3 * 60      # minutes held back for the not-worn discount: 2 and the one in progress
 
 Log = list[tuple[int, int, int, bool, tuple[int, ...]]]
@@ -94,7 +93,7 @@ def test_a_hung_imu_read_is_reset_by_the_watchdog_and_the_clip_carries_on(
     gaps = [(a_end, b) for (_, a_end), (b, _) in zip(spans, spans[1:]) if b != a_end]
     assert all(b > a_end for a_end, b in gaps)            # no overlap
     (gap,) = gaps
-    last_flush_s = hang_s // FLUSH_EVERY_S * FLUSH_EVERY_S
+    last_flush_s = hang_s // SAVE_EVERY_S * SAVE_EVERY_S
     assert last_flush_s - HELD_S - 60 <= gap[0] <= hang_s
     assert resume_s - 1 <= gap[1] <= resume_s + 1
     covered = sum(b - a for a, b in spans)

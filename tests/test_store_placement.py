@@ -1,4 +1,4 @@
-"""Placing in time the records of boots that ended before the clock was ever set (issue 5).
+"""Placing in time the records of boots that ended before the clock was ever set.
 
 The logs here are built record by record with the firmware's own packers
 (``unsit_firmware.logic.records``) and decoded as a sync decodes them, then stored in batches
@@ -425,7 +425,7 @@ def test_end_to_end_a_boot_that_never_got_the_clock(tmp_path: Path, cause: int,
     assert said in out and "cannot be placed in time yet" not in out
 
 
-# How late an estimate can be: the records a reset loses (unflushed for up to FLUSH_EVERY_S,
+# How late an estimate can be: the records a reset loses (unflushed for up to SAVE_EVERY_S,
 # 5 min, after minutes held back 3 min) and the hang before the watchdog fired (its 60 s
 # timeout, plus STALL_S = 30 s when only sampling was stuck): app/device.py's bounds.
 LATEST_S = 300 + 180 + 60 + 30

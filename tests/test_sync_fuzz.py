@@ -15,6 +15,7 @@ from unsit.log.records import clock_link, decode, decode_many, hello_link
 from unsit.links.client import DeviceClient
 from unsit.links.transport import Transport
 from unsit.store import MINUTE, open_store
+from unsit.links.transport import LinkTimeout, Transport
 
 DEV = "0a1b2c3d"
 seconds = st.integers(0, 60)
@@ -115,10 +116,11 @@ class ScriptedReplies(Transport):
     async def request(self, message: bytes, timeout: float) -> bytes:
         answer = self.reply(message)
         if answer is None:
-            from unsit.links.transport import LinkTimeout
-
             raise LinkTimeout("silence")
         return answer
+
+    async def receive(self, timeout: float) -> bytes:
+        raise LinkTimeout("nothing more: each request gets one answer")
 
 
 def drive_client(reply: Callable[[bytes], bytes | None]) -> None:

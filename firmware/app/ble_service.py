@@ -43,11 +43,7 @@ from logic import events, patterns, protocol
 from logic.pairing import BOOT_WINDOW_MS, WINDOW_MS, KeyStore, LongPress, PairingWindow, opens_at_boot
 from logic.secure_session import ERROR, DeviceSession
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from logic.compat import const
 
 _WAIT_MS = const(5000)
 _BUTTON_POLL_MS = const(50)

@@ -47,7 +47,7 @@ A missing or damaged file gives a fresh coach or detector. What a reset loses, a
   the boot, a second or two). A reminder comes that much later; one played since the last
   save may play again.
 - the log: records not yet flushed (``FlashLog`` keeps up to 32 in RAM; flushed every
-  ``FLUSH_EVERY_S``, 5 min, with the state, which is written then anyway) and the minutes held
+  ``SAVE_EVERY_S``, 5 min, with the state) and the minutes held
   back for the not-worn discount (2 minutes and the one in progress): at most about 8 minutes
   of minute records and the events of that time, plus the time the board was down. While the
   clip is not worn, the open run of unworn minutes (up to ``flashlog.IDLE_MAX_MIN``, an hour)
@@ -80,16 +80,11 @@ from logic.taps import TapDetector
 from app.minutes import MinuteLog
 from app.persist import load_settings, replace, save_settings
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from logic.compat import const
+from logic.limits import RATE_HZ
 
-RATE_HZ = const(25)
-BATCH = const(25)               # samples per FIFO read: one second
-SAVE_EVERY_S = const(300)       # coach and detector saved this often (and at shutdown)
-FLUSH_EVERY_S = const(300)      # the log is flushed at least this often (with each save)
+BATCH = RATE_HZ                 # samples per FIFO read: one second
+SAVE_EVERY_S = const(300)       # coach and detector saved, the log flushed, this often
 WATCHDOG_EVERY_MS = const(1000)
 STALL_S = const(30)             # no sampling progress this long: stop feeding the watchdog
 FAULT_PAUSE_MS = const(1000)
@@ -150,7 +145,6 @@ class Device:
         self._fault_start_s = 0
         self.storage_full = False
         self._prev_state = -1
-        self._since_save = 0
 
     # -- events and the log --------------------------------------------------------------
 
@@ -355,16 +349,7 @@ class Device:
         board = self.board
         while True:
             await board.sleep_ms(SAVE_EVERY_S * 1000)
-            self._since_save += SAVE_EVERY_S
-            flush = self._since_save >= FLUSH_EVERY_S
-            if flush:
-                self._since_save = 0
-                self.store()
-            else:
-                try:
-                    self.save_state()
-                except OSError:
-                    self.store()    # logs the episode
+            self.store()
 
     async def watchdog(self):
         board = self.board

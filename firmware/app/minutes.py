@@ -16,11 +16,7 @@ Pure logic: no hardware, no clock of its own.
 
 from logic.states import COUNT, NOT_WORN
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from logic.compat import const
 
 _MAX_SECONDS = const(60)
 

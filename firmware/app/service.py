@@ -45,11 +45,7 @@ from logic.localtime import clock_is_set, day_allowed, is_quiet
 from logic.settings import SCHEMA, entry_by_id
 from logic.version import VERSION as FIRMWARE_VERSION
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from logic.compat import const
 
 POLL_MS = const(10)
 IDLE_POLL_MS = const(200)
@@ -232,7 +228,8 @@ class Service:
         return ble
 
     def _pair(self, tag, body, peer):
-        # Over BLE the secure session pairs, inside the wearer's window (issue 6).
+        # USB only (the cable is the consent): over BLE the secure session itself pairs,
+        # inside the wearer's pairing window.
         ble = self._keys(peer, True)
         return protocol.pack_response(protocol.PAIR, tag, protocol.OK, ble.pair_over_usb(body))
 

@@ -36,11 +36,7 @@ import time
 from logic import ble_ids
 from logic.record_stream import RecordAssembler, prefixed
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from logic.compat import const
 
 import bluetooth
 

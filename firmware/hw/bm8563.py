@@ -16,11 +16,7 @@ epoch seconds or ``None`` (never set, VL set, or nonsense); ``set_time(utc_s)``.
 
 from hw.i2c_regs import Registers
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from logic.compat import const
 
 ADDRESS = const(0x51)
 _CONTROL_1 = const(0x00)

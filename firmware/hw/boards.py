@@ -27,9 +27,9 @@ from hw import unload
 from hw.board_io import BleWatch, ButtonWatch, HostWatch, LightSleep, RadioSwitch
 from hw.power import BOOT_AWAKE_MS, DISCOVERY_EVERY_MS, DISCOVERY_MS, HOST_QUIET_MS, PowerPolicy
 from logic import events
+from logic.limits import RATE_HZ
 
-RATE_HZ = 25
-WATERMARK = 25
+WATERMARK = RATE_HZ            # the accelerometer interrupts once a second
 STORAGE_DIR = "/data"
 WATCHDOG_MS = 60000
 RP2_WATCHDOG_MAX_MS = 8388     # the RP2040 watchdog's longest timeout (its 24-bit counter)

@@ -13,11 +13,7 @@ read fetches several samples. The FIFO runs in stream mode; INT1 goes high when 
 than FTH samples (FTH = watermark - 1) and on a double click.
 """
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from logic.compat import const
 
 from hw.i2c_regs import Registers, read_id
 

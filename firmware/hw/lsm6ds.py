@@ -18,11 +18,7 @@ performance (CTRL6_C.XL_HM_MODE = 1): normal/low-power mode, about 25 uA at 26 H
 specifies it for high output rates; at 26 Hz it catches firm taps only.
 """
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from logic.compat import const
 
 from hw.i2c_regs import Registers, read_id
 

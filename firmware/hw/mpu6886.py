@@ -16,11 +16,7 @@ low-pass filters on (accelerometer bandwidth ~10 Hz for 25 Hz output). INT is ac
 latched until read; on the MPU6886 it signals the FIFO watermark, on the MPU6050 data ready.
 """
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from logic.compat import const
 
 from hw.i2c_regs import Registers, read_id
 

@@ -21,11 +21,7 @@ the last ``host_quiet_ms``: ``host_byte``), ``ble link``, ``pairing``, ``discove
 ``button`` (held), ``pattern`` (a vibration step is being timed).
 """
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from logic.compat import const
 
 TICKS_PERIOD = const(1 << 30)
 _TICKS_MAX = const((1 << 30) - 1)
@@ -156,17 +152,3 @@ class PowerPolicy:
             self._window_until = ticks_add(now, self._window_ms)
             self.windows += 1
         return self._window_until is not None
-
-    def ms_to_next_change(self, now):
-        """Milliseconds until the next scheduled decision change (a window opening or a
-        deadline passing), or ``None``: a sleep should end by then."""
-        best = None
-        for t in (self._next_window, self._window_until, self._awake_until, self._boot_until,
-                  self._host_until, self._radio_until):
-            if t is not None:
-                d = ticks_diff(t, now)
-                if d < 0:
-                    d = 0
-                if best is None or d < best:
-                    best = d
-        return best

@@ -14,11 +14,7 @@ A bout is sitting time that goes on through short spells of anything else, and e
 
 from .states import LYING, NOT_WORN, SITTING, STANDING, WALKING
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from .compat import const
 
 LIE_END_S = const(60)
 

@@ -43,11 +43,7 @@ from . import patterns
 from .localtime import CLOCK_SET_AFTER, day_allowed, is_quiet
 from .states import LYING, NOT_WORN, SITTING, is_upright
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from .compat import const
 
 AWAY_RESET_S = const(30 * 60)
 HEEDED_WINDOW_S = const(5 * 60)

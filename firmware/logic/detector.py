@@ -31,11 +31,7 @@ from array import array
 from .fixedmath import chord2, isqrt, UNIT
 from .states import NOT_WORN, SITTING, STANDING, WALKING, LYING
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from .compat import const
 
 try:
     from binascii import crc32

@@ -5,11 +5,7 @@ small unsigned integers whose meaning depends on the kind, as listed beside each
 Codes are part of the log format: never reuse or renumber one.
 """
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from .compat import const
 
 REMINDER = const(1)         # a: repeat index (0 = first), b: minutes sat so far
 HEEDED = const(2)           # a: seconds from the reminder to getting up, b: repeat index

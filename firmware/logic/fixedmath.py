@@ -4,11 +4,7 @@ Everything here takes and returns small integers (below 2**30, so a 32-bit board
 allocates a long integer) and allocates nothing.
 """
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from .compat import const
 
 UNIT = const(4096)  # length of a unit vector in fixed point (2**12)
 

@@ -60,11 +60,7 @@ try:
 except ImportError:  # pragma: no cover
     from zlib import crc32
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from .compat import const
 
 SEGMENT_RECORDS = const(512)
 BATCH = const(32)

@@ -19,11 +19,7 @@ try:
 except ImportError:  # pragma: no cover - every supported port has binascii.crc32
     from zlib import crc32
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from .compat import const
 
 DELIMITER = const(0x00)
 ESC = const(0x10)

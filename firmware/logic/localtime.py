@@ -10,11 +10,7 @@ Until the host sets the clock the device only knows its uptime: times below
 is then unknown (``clock_is_set`` is False).
 """
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from .compat import const
 
 # 2020-01-01T00:00:00Z. An uptime is never this long; a clock set by the host always is.
 # Not a const(): on 32-bit ports it does not fit a small int.

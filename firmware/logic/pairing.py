@@ -19,11 +19,7 @@ import os
 from .events import RESET_POWER_ON
 from .hmac_sha256 import hmac_sha256
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from .compat import const
 
 HOST_ID_SIZE = const(8)
 KEY_SIZE = const(32)

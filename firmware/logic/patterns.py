@@ -10,11 +10,7 @@ into a long or harsh buzz: the first is two soft taps, the fourth and later thre
 and a longer one. Ids are stable (the simulator and the log refer to them).
 """
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from .compat import const
 
 NONE = const(0)
 REMINDER_1 = const(1)

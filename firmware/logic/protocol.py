@@ -17,11 +17,7 @@ known-answer vectors.
 
 import struct
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from .compat import const
 
 VERSION = const(2)
 

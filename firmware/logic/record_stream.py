@@ -5,11 +5,7 @@ GATT writes and notifications are at most MTU - 3 bytes, so a record travels as
 into one preallocated buffer. A length above the buffer is a broken stream (``ValueError``).
 """
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from .compat import const
 
 MAX_RECORD = const(2048)
 

@@ -27,11 +27,7 @@ the UTC time of a known uptime in that boot, so the host can place those records
 
 import struct
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from .compat import const
 
 SIZE = const(16)
 MINUTE_FORMAT = "<IIBHBHH"   # seq, t, kind, v (u16), v >> 16 (u8), w, crc

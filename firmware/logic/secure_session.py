@@ -26,11 +26,7 @@ from .aes_ctr import AesCtr
 from .hmac_sha256 import Hmac, equal, hmac_sha256
 from .pairing import DH_SIZE, HOST_ID_SIZE, KeyAgreement
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from .compat import const
 
 HELLO = const(0x01)
 CHALLENGE = const(0x02)

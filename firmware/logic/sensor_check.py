@@ -9,11 +9,7 @@ code can repeat for minutes; the 16-bit chips' steps (0.06 mg) are far below the
 Either is a fault to report, not "not worn". Integer maths in milli-g; nothing allocated.
 """
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from .compat import const
 
 OK = const(0)
 STUCK = const(2)            # the same sample for STUCK_S seconds

@@ -1,10 +1,6 @@
 """Posture state codes shared by the detector, the coach, the log and the host."""
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from .compat import const
 
 NOT_WORN = const(0)
 SITTING = const(1)

@@ -19,11 +19,7 @@ Integer maths only and nothing allocated per sample: identical results on CPytho
 MicroPython.
 """
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from .compat import const
 
 TAP_MG = const(200)         # a knock reaches at least this far from the baseline
 QUIET_MG = const(120)       # below this a sample is still

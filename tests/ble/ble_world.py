@@ -8,14 +8,18 @@ points bleak's platform backend lookup at ``bleak_bumble`` so ``BleakScanner()``
 from __future__ import annotations
 
 import asyncio
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import bleak
 from bumble.link import LocalLink
 
 from ble_bridge import PeripheralBridge
 from ble_link import CENTRAL_ADDRESS, make_device
-from bleak_bumble import BumbleClient, BumbleScanner
+from bleak_bumble import BumbleClient, BumbleScanner, use_central
 from unsit.lab.micropython_runner import micropython_command, micropython_env
 
 HERE = Path(__file__).resolve().parent
@@ -91,3 +95,27 @@ def use_bumble_for_bleak(setattr=setattr) -> None:
     """Make bleak build bumble-backed scanners and clients (``setattr`` may be monkeypatch's)."""
     setattr(bleak, "get_platform_scanner_backend_type", lambda: (BumbleScanner, "bumble"))
     setattr(bleak, "get_platform_client_backend_type", lambda: (BumbleClient, "bumble"))
+
+
+World = TypeVar("World")
+
+
+@asynccontextmanager
+async def world_in_use(make: Callable[[], World], tmp: Path, monkeypatch: Any
+                       ) -> AsyncIterator[World]:
+    """The fixtures' common part: bleak on bumble, the host's keys in ``tmp``, the world that
+    ``make()`` builds with its central powered on; on the way out the firmware is stopped
+    (its output printed when ``UNSIT_BLE_DEBUG`` is set)."""
+    use_bumble_for_bleak(monkeypatch.setattr)
+    monkeypatch.setenv("UNSIT_KEYS", str(tmp / "host-keys.json"))
+    world: Any = make()
+    await world.central.power_on()
+    use_central(world.central)
+    try:
+        yield world
+    finally:
+        use_central(None)
+        await world.stop_firmware()
+        await world.central.power_off()
+        if os.environ.get("UNSIT_BLE_DEBUG"):
+            print("".join(world.output))

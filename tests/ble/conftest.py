@@ -11,14 +11,12 @@ the real module over NimBLE, talking HCI to a bumble controller on the same link
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from ble_world import DEVICE_ID, BleWorld, use_bumble_for_bleak
-from bleak_bumble import use_central
+from ble_world import DEVICE_ID, BleWorld, world_in_use
 from nimble_world import NimbleWorld, board_interpreter
 
 __all__ = ["DEVICE_ID", "BleWorld", "NimbleWorld"]
@@ -26,19 +24,8 @@ __all__ = ["DEVICE_ID", "BleWorld", "NimbleWorld"]
 
 @pytest.fixture
 async def ble_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[BleWorld]:
-    use_bumble_for_bleak(monkeypatch.setattr)
-    monkeypatch.setenv("UNSIT_KEYS", str(tmp_path / "host-keys.json"))
-    world = BleWorld(tmp_path)
-    await world.central.power_on()
-    use_central(world.central)
-    try:
+    async with world_in_use(lambda: BleWorld(tmp_path), tmp_path, monkeypatch) as world:
         yield world
-    finally:
-        use_central(None)
-        await world.stop_firmware()
-        await world.central.power_off()
-        if os.environ.get("UNSIT_BLE_DEBUG"):
-            print("".join(world.output))
 
 
 @pytest.fixture
@@ -48,16 +35,6 @@ async def nimble_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     interpreter, why = board_interpreter()
     if interpreter is None:
         pytest.skip(why)
-    use_bumble_for_bleak(monkeypatch.setattr)
-    monkeypatch.setenv("UNSIT_KEYS", str(tmp_path / "host-keys.json"))
-    world = NimbleWorld(tmp_path, interpreter)
-    await world.central.power_on()
-    use_central(world.central)
-    try:
+    async with world_in_use(lambda: NimbleWorld(tmp_path, interpreter), tmp_path,
+                            monkeypatch) as world:
         yield world
-    finally:
-        use_central(None)
-        await world.stop_firmware()
-        await world.central.power_off()
-        if os.environ.get("UNSIT_BLE_DEBUG"):
-            print("".join(world.output))

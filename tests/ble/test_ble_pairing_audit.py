@@ -1,4 +1,4 @@
-"""The pairing audit trail and FORGET ending the session (issue 6 follow-up).
+"""The pairing audit trail and FORGET ending the session.
 
 Every key change lands in the clip's activity log (PAIRED: who and over which link;
 FORGOTTEN: whose key, how many are left), syncs into the store and is exported by name. A

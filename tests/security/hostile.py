@@ -8,12 +8,12 @@ what is under test is the host, which must not believe what it is told.
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Callable
 
+import doc_codec
 from unsit_firmware.logic import events, protocol, records
 
-from unsit.links.transport import Transport
+from unsit.links.transport import LinkTimeout, Transport
 
 DEVICE_ID = "5eca1d01"
 LOG_ID = "10c0ffee"
@@ -61,12 +61,14 @@ class HostileClip(Transport):
     async def request(self, message: bytes, timeout: float) -> bytes:
         cmd, tag, body = protocol.unpack_request(message)
         if cmd == protocol.HELLO:
-            # INFO as docs/protocol.md lays it out; version 2 appends log_id[4].
-            info = struct.pack("<BBBB4sIIIIIhIHHBBB", self.version, 0, 2, 0,
-                               bytes.fromhex(DEVICE_ID), self.first_seq, self.next_seq,
-                               self.acked, 0, T0 + 86400, 60, 3600, 1, 3900, 0x02, 16, 32)
-            if self.version >= 2:
-                info += bytes.fromhex(self.log_id)
+            # INFO made by the encoder written from docs/protocol.md, not the firmware's.
+            info = doc_codec.info({
+                "protocol": self.version, "fw_major": 0, "fw_minor": 2, "fw_patch": 0,
+                "device_id": DEVICE_ID, "first_seq": self.first_seq, "next_seq": self.next_seq,
+                "acked": self.acked, "dropped": 0, "clock": T0 + 86400, "utc_offset_min": 60,
+                "uptime_s": 3600, "boot": 1, "battery_mv": 3900, "flags": 0x02,
+                "record_size": 16, "max_read": 32,
+                "log_id": self.log_id if self.version >= 2 else None})
             return protocol.pack_response(cmd, tag, protocol.OK, info)
         if cmd == protocol.SET_TIME:
             return protocol.pack_response(cmd, tag, protocol.OK, protocol.pack_set_time(T0))
@@ -84,6 +86,9 @@ class HostileClip(Transport):
             self.acked = max(self.acked, protocol.unpack_ack_request(body))
             return protocol.pack_response(cmd, tag, protocol.OK, protocol.pack_ack(self.acked))
         return protocol.pack_response(cmd, tag, protocol.UNKNOWN_COMMAND)
+
+    async def receive(self, timeout: float) -> bytes:
+        raise LinkTimeout("nothing more: each request gets one answer")
 
 
 def boot_event(seq: int) -> bytes:

@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
 
 def serve(samples: bytes, start: datetime | None, speed: int,
           settings: dict[str, int] | None = None) -> int:
-    """Serve the protocol of the simulated clip on a pty until stopped (issue 5)."""
+    """Serve the protocol of the simulated clip on a pty until stopped."""
     from unsit.lab.serve import print_ready, serve_until_stopped, start_served_clip
 
     if speed < 0:

@@ -1,9 +1,10 @@
 """``unsit sync [NAME]``: fetch the clip's log into the local store and say what arrived.
 
-Without ``--port`` the clip this computer is paired with is synced over Bluetooth LE; when
-this computer is paired with none (or Bluetooth is off, or the clip is out of range) the
-clip is looked for among the USB serial ports. ``--port PATH`` (or ``--port auto``) syncs
-over USB only; naming a clip syncs that paired clip over Bluetooth only. The clock of the
+Without ``--port`` a clip plugged in on USB is synced over the cable; else the clip this
+computer is paired with is synced over Bluetooth LE (and when Bluetooth is off, or the clip
+is out of range, the USB serial ports are looked at once more). ``--port PATH`` (or
+``--port auto``) syncs over USB only; naming a clip syncs that paired clip over Bluetooth
+only. The clock of the
 clip is set (UTC and this computer's UTC offset), everything after the stored cursor is
 fetched, stored and acknowledged; progress goes to stderr for long transfers.
 """
@@ -31,8 +32,8 @@ if TYPE_CHECKING:
     from unsit.sync import FaultEpisode, SyncReport
 
 NAME = "sync"
-HELP = ("Fetch the clip's log (Bluetooth if paired, else USB) into the local store, set its "
-        "clock, and show what arrived.")
+HELP = ("Fetch the clip's log (USB if plugged in, else Bluetooth if paired) into the local "
+        "store, set its clock, and show what arrived.")
 
 PROGRESS_FROM = 1000  # records: smaller transfers finish before a progress line helps
 

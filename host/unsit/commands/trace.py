@@ -17,7 +17,7 @@ from typing import TextIO
 from unsit import console
 from unsit.durations import human_duration
 from unsit.errors import InputError
-from unsit.lab.trace import check_rate
+from unsit.lab.trace import BOARD_RATE_HZ, check_rate
 
 NAME = "trace"
 HELP = "Write an accelerometer trace of a day script (what the wearer does, line by line)."
@@ -47,8 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", metavar="FILE",
                         help="where to write the trace (default: standard output; a name "
                         "ending in .gz is compressed)")
-    parser.add_argument("--rate", type=float, default=25.0, metavar="HZ",
-                        help="samples per second, 10 to 200 (default 25, the clip's rate)")
+    parser.add_argument("--rate", type=float, default=float(BOARD_RATE_HZ), metavar="HZ",
+                        help="samples per second, 10 to 200 (default %(default)g, the clip's rate)")
     parser.add_argument("--seed", type=int, metavar="N",
                         help="the random details of the day (overrides the script's seed)")
     parser.add_argument("--example", action="store_true",

@@ -6,7 +6,6 @@ laptop runs the very code the board runs, fed the samples a board would deliver.
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
@@ -21,11 +20,6 @@ class Second(NamedTuple):
     state: str
     steps: int
     still_since: int
-
-
-def detect_seconds(samples: array) -> Iterator[Second]:
-    """One result per whole second of ``samples`` (interleaved x, y, z milli-g at 25 Hz)."""
-    return detect_stream(zip(samples[0::3], samples[1::3], samples[2::3]))
 
 
 def detect_stream(samples: Iterable[tuple[int, int, int]]) -> Iterator[Second]:

@@ -24,9 +24,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from unsit_firmware.logic.limits import RATE_HZ
+
 from unsit.errors import InputError
 
-BOARD_RATE_HZ = 25
+BOARD_RATE_HZ = RATE_HZ
 MIN_RATE_HZ = 10.0
 MAX_RATE_HZ = 200.0
 MAX_G = 16.0            # the widest range of the accelerometers on belt clips (LIS3DH: +-16 g)

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from unsit.errors import InputError
-from unsit.lab.trace import write_trace
+from unsit.lab.trace import BOARD_RATE_HZ, write_trace
 
 # LIS2DH12 datasheet (ST DocID025056), Table 3 "An, acceleration noise density":
 # 220 ug/sqrt(Hz) in high-resolution mode. Over the ODR/2 bandwidth that is
@@ -98,8 +98,8 @@ class Trace:
 
     def board_samples(self) -> bytes:
         """What a board delivers: 25 Hz, int16 milli-g, interleaved x y z, little-endian."""
-        if self.rate_hz != 25:
-            raise ValueError("board samples need a 25 Hz trace")
+        if self.rate_hz != BOARD_RATE_HZ:
+            raise ValueError(f"board samples need a {BOARD_RATE_HZ} Hz trace")
         mg = np.clip(np.rint(self.samples * 1000.0), -32767, 32767).astype("<i2")
         return mg.tobytes()
 
@@ -452,7 +452,7 @@ class _Builder:
         return Trace(clip, rate, list(self.taps))
 
 
-def generate(script: DayScript | str, rate_hz: float = 25.0) -> Trace:
+def generate(script: DayScript | str, rate_hz: float = BOARD_RATE_HZ) -> Trace:
     """The trace a clip would record over ``script`` (a :class:`DayScript` or its text)."""
     if isinstance(script, str):
         script = parse_script(script)

@@ -169,10 +169,7 @@ class DeviceClient:
                     left = deadline - time.monotonic()
                     if left <= 0:
                         raise LinkTimeout("no answer in time")
-                    try:
-                        reply = await self.transport.receive(left)
-                    except NotImplementedError:
-                        break
+                    reply = await self.transport.receive(left)
             except LinkTimeout:
                 continue
             if not _answers(reply, command, tag):

@@ -82,11 +82,10 @@ class Transport(ABC):
         :class:`LinkLost` when the link goes away.
         """
 
+    @abstractmethod
     async def receive(self, timeout: float) -> bytes:
         """The next message from the device without sending anything (after a reply that
-        answered an earlier request). Transports that cannot wait for more raise
-        ``NotImplementedError``; the client then sends its request again instead."""
-        raise NotImplementedError
+        answered an earlier request); :class:`LinkTimeout` as for :meth:`request`."""
 
     async def __aenter__(self) -> Transport:
         await self.open()

@@ -71,9 +71,9 @@ import time
 import asyncio
 
 from logic.events import RESET_WATCHDOG
+from logic.limits import RATE_HZ
 
-_RATE_HZ = 25
-_MS_PER_SAMPLE = 40
+_MS_PER_SAMPLE = 1000 // RATE_HZ
 _BYTES_PER_SAMPLE = 6
 _NEVER = 1 << 60
 _WDT_MS = 60000              # hw.boards.WATCHDOG_MS
@@ -153,7 +153,7 @@ class SimWDT:
 class SimIMU:
     """An accelerometer whose FIFO is filled from the trace file."""
 
-    watermark = _RATE_HZ
+    watermark = RATE_HZ
     tap_engine = False  # the app finds taps in the samples
 
     def __init__(self, path, clock, offset=0, count=-1, fault_at=-1, hang_at=-1, fail_ms=0):
