@@ -1,6 +1,7 @@
 """The device application: asyncio tasks that wire the pure logic to an injected board.
 
-``run(board)`` is all ``main.py`` calls. The board (docs/architecture.md, "The board") is the
+``run(board)`` is all ``main.py`` calls on a board; it never returns. The simulated board
+(``simboard.run``) starts the same tasks and ends them when its samples run out. The board (docs/architecture.md, "The board") is the
 only hardware this module sees; on a real clip ``hw.boards.build()`` makes it, under the
 simulator ``simboard.build()`` does.
 
@@ -18,8 +19,10 @@ Tasks:
 - logging: minute records (held back for the not-worn discount, ``app.minutes``) and events
   go into the ``FlashLog``; a periodic task flushes it and saves the coach state.
 - communications: the protocol service (``app.service``) on ``board.serial`` and over
-  Bluetooth LE (``app.ble_service``) on ``board.ble``, when the board has them; the service
-  reads ``device.status()`` and calls ``device.settings_changed()`` (which saves them).
+  Bluetooth LE (``app.ble_service``) on ``board.ble``, when the board has them; the device
+  builds them and hands each only the parts it uses (the log, the settings, the clock, the
+  board's information, ``status``, ``feel``, the pairing keys, ``settings_changed``, which
+  saves the settings).
 - watchdog: feeds ``board.watchdog_feed()`` only while the sampling task makes progress, so a
   hung loop gets the board reset.
 - faults: an exception in a task is logged as ``events.FAULT`` (task id, fault count) and the
