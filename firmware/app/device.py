@@ -1,9 +1,9 @@
 """The device application: asyncio tasks that wire the pure logic to an injected board.
 
 ``run(board)`` is all ``main.py`` calls on a board; it never returns. The simulated board
-(``simboard.run``) starts the same tasks and ends them when its samples run out. The board (docs/architecture.md, "The board") is the
-only hardware this module sees; on a real clip ``hw.boards.build()`` makes it, under the
-simulator ``simboard.build()`` does.
+(``simboard.run``) starts the same tasks and ends them when its samples run out. The board
+(docs/architecture.md, "The board") is the only hardware this module sees; on a real clip
+``hw.boards.build()`` makes it, under the simulator ``simboard.build()`` does.
 
 Tasks:
 
