@@ -3,7 +3,7 @@
 On a board MicroPython runs this file at boot as ``__main__``. Which board runs is explicit:
 the simulator puts its ``simboard`` module on the interpreter's path (only it does; no board
 has that module), and when it is there the simulated board builds itself and runs the app
-until its samples run out (``simboard.run()``); otherwise ``hw.boards.build()`` picks the
+until its samples run out (``simboard.run(simboard.build())``); otherwise ``hw.boards.build()`` picks the
 real board's profile and ``app.device.run`` runs the app on it for ever.
 """
 
@@ -16,7 +16,8 @@ def main():
     except ImportError:
         simboard = None
     if simboard is not None:
-        asyncio.run(simboard.run())
+        board = simboard.build()
+        asyncio.run(simboard.run(board))
         return
     from app.device import run
     from hw import boards

@@ -150,7 +150,6 @@ class Device:
         self._prev_state = -1
         self._since_save = 0
         self.ble = None                 # app.ble_service.BleService: the pairing keys too
-        self._ble_started = False
         if board.ble is not None:
             from app.ble_service import BleService
 
@@ -382,14 +381,9 @@ class Device:
         await self._service(PolledStream(self.board.serial)).run()
 
     async def ble_service(self):
-        # Sync over Bluetooth LE (app/ble_service.py). The wearer's pairing gesture: switching
-        # the clip on opens the pairing window (once per boot, not when this task restarts
-        # after a fault); BleService also watches board.button where there is one.
-        ble = self.ble
-        if not self._ble_started:
-            self._ble_started = True
-            ble.at_boot(self.board.reset_cause())
-        await ble.run(self._service(None).handle)
+        # Sync over Bluetooth LE (app/ble_service.py); BleService also watches board.button
+        # where there is one.
+        await self.ble.run(self._service(None).handle)
 
     # -- faults --------------------------------------------------------------------------
 
@@ -420,6 +414,9 @@ class Device:
         if board.serial is not None:
             tasks.append(asyncio.create_task(self.supervise(TASK_SERVICE, self.service)))
         if self.ble is not None:
+            # the wearer's pairing gesture: switching the clip on opens the pairing window
+            # (once per boot, not when the BLE task restarts after a fault)
+            self.ble.at_boot(board.reset_cause())
             tasks.append(asyncio.create_task(self.supervise(TASK_BLE, self.ble_service)))
         return tasks
 

@@ -7,9 +7,7 @@ exactly what it uses (docs/architecture.md, "The device app"):
   answered only through ``handle`` (Bluetooth LE). ``PolledStream(file)`` makes one of the
   board's protocol port (a file-like object on USB CDC, or a pty under the simulator): it
   reads a byte only when ``select.poll`` says one is waiting, because ``read(n)`` on a tty
-  waits for all n bytes and would stall the asyncio loop. ``PollingPort(port)`` makes one of
-  any ``read_nowait(buf) -> n`` port (tests' in-process loopback): polled every POLL_MS
-  while a host is talking, every IDLE_POLL_MS after IDLE_AFTER_MS of silence;
+  waits for all n bytes and would stall the asyncio loop; on CPython it polls every POLL_MS;
 - ``log``: the ``logic.flashlog.FlashLog``; ``settings``: ``logic.settings.Settings``;
 - ``clock``: ``ticks_ms()``, ``time()`` (UTC or None), ``set_time(utc_s)``;
 - ``info``: ``device_id`` (8 hex chars), ``name`` (the board profile), ``battery_mv()`` (or
@@ -50,7 +48,6 @@ except ImportError:
 
 POLL_MS = const(10)
 IDLE_POLL_MS = const(200)
-IDLE_AFTER_MS = const(5000)
 _READ_CHUNK = const(64)
 _RESPONSE_MAX = const(3 + 9 + 32 * 16)     # the largest response: a full READ
 
@@ -117,31 +114,6 @@ class PolledStream:
             if written is None:   # a stream that does not report: it wrote everything
                 break
             view = view[written:]
-
-
-class PollingPort:
-    """``read_some`` over a port that only has ``read_nowait(buf) -> n`` and ``write(data)``:
-    polled every POLL_MS while a host is talking, every IDLE_POLL_MS after IDLE_AFTER_MS of
-    silence."""
-
-    def __init__(self, port):
-        self._port = port
-        self._quiet_ms = IDLE_AFTER_MS
-
-    async def read_some(self, buf):
-        if self._quiet_ms == 0:
-            await asyncio.sleep(0)      # let the other tasks run between bursts
-        while True:
-            n = self._port.read_nowait(buf)
-            if n:
-                self._quiet_ms = 0
-                return n
-            await asyncio.sleep((POLL_MS if self._quiet_ms < IDLE_AFTER_MS else IDLE_POLL_MS)
-                                / 1000)
-            self._quiet_ms += POLL_MS
-
-    def write(self, data):
-        self._port.write(data)
 
 
 class Service:

@@ -3,7 +3,6 @@
 import asyncio
 
 import logfs
-from app.service import PollingPort
 from app_parts import Clock, Parts
 from logic import events, frame, patterns, protocol, records
 
@@ -29,6 +28,13 @@ class Loopback:
         buf[:n] = self.to_device[:n]
         self.to_device[:n] = b""
         return n
+
+    async def read_some(self, buf):
+        while True:
+            n = self.read_nowait(buf)
+            if n:
+                return n
+            await asyncio.sleep(0.005)
 
     def write(self, data):
         self.from_device.extend(data)
@@ -60,7 +66,7 @@ def make(name):
     path = logfs.fresh_dir(name)
     device = Parts(path, Clock(ms=7000), segment_records=16, batch=4)
     port = Loopback()
-    service = device.service(PollingPort(port))
+    service = device.service(port)
     return path, device, Host(service, port)
 
 

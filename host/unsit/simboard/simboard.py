@@ -38,11 +38,13 @@ Configured by environment variables, set by the host (``unsit.simulation``):
                         while time goes on: only the sampling task is stuck
 ``UNSIT_SIM_WDT_MS``    the watchdog's timeout in ms (default 60000, as ``hw.boards``)
 
-The simulated board runs the app (``run()``, called by the firmware's ``main.py``) and ends
-it: when the samples run out, ``wait_samples`` never returns again (as a board whose
-accelerometer stopped) and ``run`` has the app write out what it holds (``Device.shutdown``);
-then, if a serial port is attached, it keeps serving it in real time until the process is
-stopped, else every task is cancelled and ``run`` returns the ``app.device.Device``.
+The simulated board runs the app (``run(build())``, called by the firmware's ``main.py``) and ends
+it: when the samples run out, ``wait_samples`` raises ``TraceEnded``, which is no fault the
+app handles (a ``BaseException``, as asyncio's ``CancelledError``): it ends the app's
+sampling and reaches ``run``, which has the app write out what it holds
+(``Device.shutdown``); then, if a serial port is attached, it keeps serving it in real time
+until the process is stopped, else every task is cancelled and ``run`` returns the
+``app.device.Device``.
 
 The watchdog (``SimWDT``) follows ``machine.WDT``: the board arms it at the first
 ``watchdog_feed()`` (as ``hw.boards`` does) with a timeout fixed at creation; ``feed()``
@@ -89,6 +91,10 @@ def _env_int(name, default):
     if value is None or value == "":
         return default
     return int(value)
+
+
+class TraceEnded(BaseException):
+    """The trace has run out: the simulated board has no more samples (module docstring)."""
 
 
 class SimClock:
@@ -288,7 +294,6 @@ class SimBoard:
         self.motor = SimMotor(self._out_dir + "/motor.txt", self.clock)
         self.serial = serial
         self.ble = None
-        self.button = None
         self._charging = charging
         self._battery_mv = battery_mv
         self._reset_cause = reset_cause
@@ -297,7 +302,6 @@ class SimBoard:
         self._sleepers = []         # (virtual ms to wake at, asyncio.Event) of sleeping tasks
         self._next_wake = _NEVER
         self.ended = False
-        self.trace_ended = asyncio.Event()  # set when the samples have run out
 
     async def wait_samples(self):
         imu = self.imu
@@ -311,8 +315,7 @@ class SimBoard:
             await asyncio.sleep_ms(0)   # let the tasks that are due run first
         if imu.left <= 0:
             self._end()
-            self.trace_ended.set()
-            await asyncio.Event().wait()    # no sample ever again: run() ends the app
+            raise TraceEnded()
         if 0 <= self._cut_at <= imu.read:
             self._end()
             sys.exit(0)  # power cut: no shutdown, nothing flushed
@@ -420,16 +423,17 @@ def _open_serial(spec):
     return open(spec, "r+b")
 
 
-async def run():
-    """Run the clip's app on the simulated board until the samples run out (then, with a
+async def run(board):
+    """Run the clip's app on ``board`` (``build()``) until the samples run out (then, with a
     serial port, serve it until stopped); returns the ``app.device.Device``."""
     from app.device import TASK_SAMPLING, Device
 
-    board = build()
     device = Device(board)
     tasks = device.start()
-    tasks.append(asyncio.create_task(device.supervise(TASK_SAMPLING, device.sampling)))
-    await board.trace_ended.wait()
+    try:
+        await device.supervise(TASK_SAMPLING, device.sampling)
+    except TraceEnded:
+        pass
     # let a pattern that was just asked for play out before the simulated trace ends
     await asyncio.sleep_ms(0)
     device.shutdown()
