@@ -2,9 +2,9 @@
 
 On a board MicroPython runs this file at boot as ``__main__``. Which board runs is explicit:
 the simulator puts its ``simboard`` module on the interpreter's path (only it does; no board
-has that module), and when it is there the simulated board builds itself and runs the app
-until its samples run out (``simboard.run(simboard.build())``); otherwise ``hw.boards.build()`` picks the
-real board's profile and ``app.device.run`` runs the app on it for ever.
+has that module), and when it is there the simulated board is built and runs the app until
+its samples run out (``simboard.run``); otherwise ``hw.boards.build()`` picks the real
+board's profile and ``app.device.run`` runs the app on it for ever.
 """
 
 
