@@ -14,6 +14,7 @@ from unsit.lab.micropython_runner import micropython_command, micropython_env
 ROOT = Path(__file__).resolve().parent.parent
 FIRMWARE = ROOT / "firmware"
 MPY_DEVICE = ROOT / "tests" / "mpy_device"
+PORTABLE = ROOT / "tests" / "portable"     # app_parts.py: the shared stand-ins
 DEVICE_ID = "0a1b2c3d"
 
 
@@ -36,7 +37,7 @@ class MpyDevice:
         args = [str(MPY_DEVICE / "serve_log.py"), str(fd), str(storage)]
         args += [f"{key}={value}" for key, value in options.items()]
         self.process = subprocess.Popen(
-            micropython_command(args), env=micropython_env([FIRMWARE, MPY_DEVICE]),
+            micropython_command(args), env=micropython_env([FIRMWARE, MPY_DEVICE, PORTABLE]),
             pass_fds=[fd], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
         os.close(fd)  # the device holds it now; killing the device then hangs up the line

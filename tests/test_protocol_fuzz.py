@@ -79,28 +79,6 @@ def test_read_requests_round_trip(tag: int, seq: int, count: int) -> None:
         seq, count if 0 < count <= protocol.MAX_READ else protocol.MAX_READ)
 
 
-class _Clock:
-    def ticks_ms(self) -> int:
-        return 1000
-
-    def time(self) -> int | None:
-        return None
-
-    def set_time(self, utc: int) -> None:
-        pass
-
-
-class _Board:
-    device_id = "00c0ffee"
-    name = "fuzz board"
-
-    def battery_mv(self) -> int | None:
-        return None
-
-    def charging(self) -> bool:
-        return False
-
-
 REQUESTS = st.one_of(
     st.binary(max_size=40),
     st.builds(lambda cmd, tag, body: bytes((cmd, tag)) + body,
@@ -116,34 +94,16 @@ def test_device_handler_answers_every_request_without_raising(
 
     from unsit.firmware import firmware_dir
 
-    if str(firmware_dir()) not in sys.path:
-        sys.path.insert(0, str(firmware_dir()))
-    from app.service import Service
-    from logic.flashlog import FlashLog
-    from logic.settings import Settings
+    for path in (firmware_dir(), Path(__file__).parent / "portable"):
+        if str(path) not in sys.path:
+            sys.path.insert(0, str(path))
+    from app_parts import Board, Clock, Parts
 
-    class Device:
-        clock = _Clock()
-        board = _Board()
-        settings = Settings()
-        log = FlashLog(str(tmp_path / "log"), clock, segment_records=8, batch=4)
-
-        def status(self) -> tuple[int, int, int]:
-            return 0, 0, 0
-
-        def feel(self, pattern: int) -> None:
-            pass
-
-    service = Service(Device(), _Sink())
+    parts = Parts(str(tmp_path / "log"), Clock(ms=1000),
+                  Board("00c0ffee", "fuzz board", battery_mv=None, charging=False),
+                  state=(0, 0, 0), segment_records=8, batch=4)
+    service = parts.service()
     answer = bytes(service.handle(payload))
     cmd, tag, status, body = protocol.unpack_response(answer)
     assert status in protocol.ERROR_NAMES
     assert service.faults == 0
-
-
-class _Sink:
-    def read_nowait(self, buf: bytearray) -> int:
-        return 0
-
-    def write(self, data: bytes) -> None:
-        pass

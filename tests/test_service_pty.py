@@ -51,7 +51,7 @@ def _device(tmp_path: Path) -> Iterator[Link]:
     proc = subprocess.Popen(
         micropython_command([str(HERE / "pty_device.py"), str(master), str(tmp_path / "log"),
                              str(MINUTES)]),
-        env=micropython_env([firmware_dir()]), pass_fds=(master,), stdout=subprocess.PIPE,
+        env=micropython_env([firmware_dir(), HERE / "portable"]), pass_fds=(master,), stdout=subprocess.PIPE,
         stderr=subprocess.PIPE)
     os.close(master)
     try:

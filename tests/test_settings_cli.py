@@ -285,7 +285,7 @@ def test_an_older_clip_is_told_to_update_its_firmware(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         micropython_command([str(HERE / "pty_device.py"), str(master), str(tmp_path / "log"),
                              "5"]),
-        env=micropython_env([old]), pass_fds=(master,), stdout=subprocess.PIPE,
+        env=micropython_env([old, HERE / "portable"]), pass_fds=(master,), stdout=subprocess.PIPE,
         stderr=subprocess.PIPE)
     os.close(master)
     try:

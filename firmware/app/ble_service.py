@@ -1,11 +1,13 @@
 """The sync protocol over Bluetooth LE: the protocol service behind the BLE peripheral.
 
-``BleService(device)`` builds the peripheral (``hw.ble_peripheral``) on ``board.ble`` with a
-secure session whose key store is ``keys.bin`` in ``board.storage_dir``; ``await run()``
-serves until cancelled: each message from an authenticated host is answered by the same
-transport-free ``app.service.Service.handle`` the USB port uses, told which host sent it
-(so PAIR and FORGET_ALL, which need the cable, are refused, and FORGET may drop only that
-host's own key).
+``BleService(board, log, feel)`` builds the peripheral (``hw.ble_peripheral``) on
+``board.ble`` (with ``board.device_id``) with a secure session whose key store is ``keys.bin``
+in ``board.storage_dir``; key changes go to ``log`` and are felt through ``feel(pattern)``.
+``await run(handle)`` serves until cancelled: each message from an authenticated host is
+answered by ``handle(message, peer)`` (the transport-free ``app.service.Service.handle`` the
+USB port uses), told which host sent it (so PAIR and FORGET_ALL, which need the cable, are
+refused, and FORGET may drop only that host's own key). The service holds no reference back:
+the app (``app.device``) builds both and gives each what it uses.
 
 The BLE controller is on only when the board wants it (``board.radio``, docs/power.md):
 ``follow_radio`` switches the peripheral on and off as it asks, and the pairing window asks
@@ -14,7 +16,8 @@ for it for the window's length.
 The wearer's pairing gesture (docs/ble.md) opens the window: ``at_boot(reset_cause)`` opens
 it for ``BOOT_WINDOW_MS`` when the clip was switched on and holds no key yet (the app calls it
 once per boot; once a computer is paired only the button opens it, so nobody nearby can pair
-in a window the wearer did not ask for), and on boards with a button (``board.button``: a ``machine.Pin`` input, 0 while pressed)
+in a window the wearer did not ask for), and on boards with a button (``board.button``: a
+``machine.Pin`` input, 0 while pressed, or None)
 holding it for ``LONG_PRESS_MS`` opens it for ``WINDOW_MS``. The button's IRQ (MicroPython
 ``Pin.irq``, falling edge) only sets a flag; the level is then polled every
 ``_BUTTON_POLL_MS`` only while the button is down. ``forget_host``/``forget_all`` remove keys;
@@ -37,7 +40,6 @@ import time
 
 import asyncio
 
-from app.service import Service
 from hw.ble_peripheral import BlePeripheral, LinkClosed
 from logic import events, patterns, protocol
 from logic.pairing import BOOT_WINDOW_MS, WINDOW_MS, KeyStore, LongPress, PairingWindow, opens_at_boot
@@ -49,16 +51,6 @@ _WAIT_MS = const(5000)
 _BUTTON_POLL_MS = const(50)
 _CLOSE_AFTER_MS = const(200)  # many connection intervals (7.5-100 ms): the reply is sent
 KEYS_FILE = "keys.bin"
-
-
-class _NoStream:
-    """Service wants a port; over BLE messages arrive already whole, so it never reads one."""
-
-    def read_nowait(self, buf):
-        return 0
-
-    def write(self, data):
-        raise OSError("the BLE service answers through the peripheral")
 
 
 def _aes_ecb(key):
@@ -91,28 +83,28 @@ class _LoggedKeys:
     def add(self, host_id, key):
         self._service.keys.add(host_id, key)
         self._service.log_key_change(events.PAIRED, host_id, self._how)
-        self._service.device.feel(patterns.KEY_CHANGED)
+        self._service.feel(patterns.KEY_CHANGED)
 
 
 class BleService:
-    def __init__(self, device):
-        board = device.board
-        self.device = device
+    def __init__(self, board, log, feel):
+        self.board = board
+        self.log = log
+        self.feel = feel
         self.window = PairingWindow()
         self.keys = KeyStore(board.storage_dir + "/" + KEYS_FILE)
         self._serving = False  # True while a message from the BLE host is being answered
         self.session = DeviceSession(board.device_id, _LoggedKeys(self, events.PAIRED_BLE),
                                      self.window, _aes_ecb, os.urandom)
         self.peripheral = BlePeripheral(board.ble, board.device_id, self.session)
-        self.service = Service(device, _NoStream())
 
     def open_pairing_window(self, duration_ms=None):
         """Let one host pair over the air for ``duration_ms`` (default ``WINDOW_MS``)."""
         self.window.open(time.ticks_ms(), duration_ms)  # the peripheral checks ticks_ms too
         # the controller is on for the whole window (it may be off between windows)
-        self.device.board.radio.request(WINDOW_MS if duration_ms is None else duration_ms)
+        self.board.radio.request(WINDOW_MS if duration_ms is None else duration_ms)
         self.peripheral.pairing_window_opened()
-        self.device.feel(patterns.PAIRING_OPEN)  # the wearer feels that the gesture worked
+        self.feel(patterns.PAIRING_OPEN)  # the wearer feels that the gesture worked
 
     def at_boot(self, reset_cause):
         """The clip has just started: switching it on is the pairing gesture every build has.
@@ -128,7 +120,7 @@ class BleService:
     def log_key_change(self, kind, host_id, b):
         """Write a PAIRED or FORGOTTEN event about ``host_id`` (None: every key) with the
         whole id after it, and flush: the audit trail survives a reset."""
-        log = self.device.log
+        log = self.log
         if host_id is None:
             log.append_event(kind, 0, b)
         else:
@@ -152,7 +144,7 @@ class BleService:
         if removed:
             self.log_key_change(events.FORGOTTEN, None, len(self.keys))
             self._end_revoked_session()
-        self.device.feel(patterns.KEY_CHANGED)  # felt even when there was nothing to drop
+        self.feel(patterns.KEY_CHANGED)  # felt even when there was nothing to drop
         return removed
 
     def _revoked(self):
@@ -175,7 +167,7 @@ class BleService:
         No pairing window needed: the cable is the wearer's consent. The key agreement blocks
         the loop for a moment (seconds on a small MCU); pairing is rare.
         """
-        board = self.device.board
+        board = self.board
         usb = DeviceSession(board.device_id, _LoggedKeys(self, events.PAIRED_USB), self.window,
                             _aes_ecb, os.urandom)
         reply, _ = usb.on_record(record, time.ticks_ms(), True)
@@ -204,10 +196,12 @@ class BleService:
             self.peripheral.power(radio.wanted)
             await radio.changed()
 
-    async def run(self):
+    async def run(self, handle):
+        """Serve until cancelled, each message answered by ``handle(message, peer)``."""
+        board = self.board
         tasks = [asyncio.create_task(self.peripheral.run()),
-                 asyncio.create_task(self.follow_radio(self.device.board.radio))]
-        button = getattr(self.device.board, "button", None)
+                 asyncio.create_task(self.follow_radio(board.radio))]
+        button = board.button
         if button is not None:
             tasks.append(asyncio.create_task(self.watch_button(button)))
         try:
@@ -222,7 +216,7 @@ class BleService:
                 peer = self.session.host_id or b""
                 self._serving = True
                 try:
-                    reply = self.service.handle(message, peer)
+                    reply = handle(message, peer)
                 finally:
                     self._serving = False
                 try:

@@ -1,8 +1,9 @@
 """The device application: asyncio tasks that wire the pure logic to an injected board.
 
-``run(board)`` is all ``main.py`` calls. The board (docs/architecture.md, "The board") is the
-only hardware this module sees; on a real clip ``hw.boards.build()`` makes it, under the
-simulator ``simboard.build()`` does.
+``run(board)`` is all ``main.py`` calls on a board; it never returns. The simulated board
+(``simboard.run``) starts the same tasks and ends them when its samples run out. The board
+(docs/architecture.md, "The board") is the only hardware this module sees; on a real clip
+``hw.boards.build()`` makes it, under the simulator ``simboard.build()`` does.
 
 Tasks:
 
@@ -18,8 +19,10 @@ Tasks:
 - logging: minute records (held back for the not-worn discount, ``app.minutes``) and events
   go into the ``FlashLog``; a periodic task flushes it and saves the coach state.
 - communications: the protocol service (``app.service``) on ``board.serial`` and over
-  Bluetooth LE (``app.ble_service``) on ``board.ble``, when the board has them; the service
-  reads ``device.status()`` and calls ``device.settings_changed()`` (which saves them).
+  Bluetooth LE (``app.ble_service``) on ``board.ble``, when the board has them; the device
+  builds them and hands each only the parts it uses (the log, the settings, the clock, the
+  board's information, ``status``, ``feel``, the pairing keys, ``settings_changed``, which
+  saves the settings).
 - watchdog: feeds ``board.watchdog_feed()`` only while the sampling task makes progress, so a
   hung loop gets the board reset.
 - faults: an exception in a task is logged as ``events.FAULT`` (task id, fault count) and the
@@ -78,7 +81,7 @@ from logic.states import NOT_WORN
 from logic.taps import TapDetector
 
 from app.minutes import MinuteLog
-from app.persist import load_settings, replace, save_settings
+from app.persist import load_settings, load_state, save_settings, save_state
 
 from logic.compat import const
 from logic.limits import RATE_HZ
@@ -100,9 +103,6 @@ TASK_WATCHDOG = const(4)
 TASK_SERVICE = const(5)
 TASK_BLE = const(6)
 
-_STATE_FILE = "/coach.bin"
-_DETECTOR_FILE = "/detector.bin"
-
 
 def chord_degrees(chord2):
     """The angle in whole degrees between two unit vectors ``chord2`` apart (logic.fixedmath).
@@ -123,12 +123,12 @@ class Device:
         self.settings = Settings()
         load_settings(self.settings, board.storage_dir)
         self.log = FlashLog(board.storage_dir, board.clock)
-        self.detector = Detector.restore(RATE_HZ, self._read(_DETECTOR_FILE))
+        detector, coach = load_state(board.storage_dir)
+        self.detector = Detector.restore(RATE_HZ, detector)
         self.detector.resumed()   # the samples of the reset are lost
-        self.coach = self._restore_coach()
+        self.coach = self._restore_coach(coach)
         self.minutes = MinuteLog(self._minute_done, NOT_WORN_AFTER_S // 60 + 2)
-        tap_engine = getattr(board.imu, "tap_engine", False)
-        self.taps = None if tap_engine else TapDetector()
+        self.taps = None if board.imu.tap_engine else TapDetector()
         self.buf = array("h", bytes(2 * 3 * BATCH))
         # patterns asked for and not yet begun, in order; one of each at most, so a key change
         # felt is never replaced by a pattern asked for after it (nor dropped: all fit)
@@ -137,7 +137,6 @@ class Device:
         self.wake = asyncio.Event()
         self.beats = 0                  # sampling batches done: the watchdog's proof of life
         self.faults = 0
-        self.ended = False              # the samples ran out (simulator only)
         self.check = SensorCheck()
         self.sensor_fault = 0           # events.SENSOR_* of the episode going on, or 0
         self.sensor_retries = 0         # reads retried in this episode
@@ -145,6 +144,11 @@ class Device:
         self._fault_start_s = 0
         self.storage_full = False
         self._prev_state = -1
+        self.ble = None                 # app.ble_service.BleService: the pairing keys too
+        if board.ble is not None:
+            from app.ble_service import BleService
+
+            self.ble = BleService(board, self.log, self.feel)
 
     # -- events and the log --------------------------------------------------------------
 
@@ -157,21 +161,7 @@ class Device:
             ago = 0
         self.log.append_minute(counts, steps, ago)
 
-    def _read(self, name):
-        try:
-            with open(self.board.storage_dir + name, "rb") as f:
-                return f.read()
-        except OSError:
-            return None
-
-    def _write(self, name, data):
-        path = self.board.storage_dir + name
-        with open(path + ".new", "wb") as f:
-            f.write(data)
-        replace(path + ".new", path)
-
-    def _restore_coach(self):
-        data = self._read(_STATE_FILE)
+    def _restore_coach(self, data):
         if data is not None:
             try:
                 return Coach.restore(self.settings, self.emit, data)
@@ -181,8 +171,7 @@ class Device:
 
     def save_state(self):
         """Save the detector and the coach; both are restored at the next boot."""
-        self._write(_DETECTOR_FILE, self.detector.save())
-        self._write(_STATE_FILE, self.coach.save())
+        save_state(self.board.storage_dir, self.detector, self.coach)
 
     def store(self, state=True):
         """Save the state (``state``) and flush the log; a file system that cannot take them
@@ -356,7 +345,7 @@ class Device:
         last = -1
         stalled_ms = 0
         while True:
-            if self.ended or self.beats != last:
+            if self.beats != last:
                 last = self.beats
                 stalled_ms = 0
             else:
@@ -365,22 +354,22 @@ class Device:
                 board.watchdog_feed()
             await board.sleep_ms(WATCHDOG_EVERY_MS)
 
-    async def service(self):
-        from app.service import serve
+    def _service(self, port):
+        """A protocol service (app.service) on ``port`` (None: answered through ``handle``)."""
+        from app.service import Service
 
-        await serve(self, self.board.serial)
+        return Service(port, self.log, self.settings, self.clock, self.board, self.status,
+                       self.feel, self.ble, self.settings_changed)
+
+    async def service(self):
+        from app.service import PolledStream
+
+        await self._service(PolledStream(self.board.serial)).run()
 
     async def ble_service(self):
-        # Sync over Bluetooth LE (app/ble_service.py). The wearer's pairing gesture: switching
-        # the clip on opens the pairing window (once per boot, not when this task restarts
-        # after a fault); BleService also watches board.button where there is one.
-        from app.ble_service import BleService
-
-        first = getattr(self, "ble", None) is None
-        self.ble = BleService(self)
-        if first:
-            self.ble.at_boot(self.board.reset_cause())
-        await self.ble.run()
+        # Sync over Bluetooth LE (app/ble_service.py); BleService also watches board.button
+        # where there is one.
+        await self.ble.run(self._service(None).handle)
 
     # -- faults --------------------------------------------------------------------------
 
@@ -390,8 +379,6 @@ class Device:
             try:
                 await task()
                 return
-            except EOFError:
-                raise
             except Exception as error:  # a fault must not stop the clip
                 self.faults += 1
                 self.emit(events.FAULT, task_id, self.faults & 0xFFFF)
@@ -399,37 +386,35 @@ class Device:
                 # real time, not board.sleep_ms: in the simulator only sampling moves the clock
                 await asyncio.sleep_ms(FAULT_PAUSE_MS)
 
+    def start(self):
+        """Log the boot and start every task but sampling (``run`` supervises that one);
+        returns the tasks started."""
+        board = self.board
+        self.emit(events.BOOT, board.reset_cause(), FIRMWARE_BUILD)
+        self.store(state=False)  # on flash at once: a board that keeps resetting still shows it
+        tasks = [
+            asyncio.create_task(self.supervise(TASK_VIBRATION, self.vibration)),
+            asyncio.create_task(self.supervise(TASK_HOUSEKEEPING, self.housekeeping)),
+            asyncio.create_task(self.supervise(TASK_WATCHDOG, self.watchdog)),
+        ]
+        if board.serial is not None:
+            tasks.append(asyncio.create_task(self.supervise(TASK_SERVICE, self.service)))
+        if self.ble is not None:
+            # the wearer's pairing gesture: switching the clip on opens the pairing window
+            # (once per boot, not when the BLE task restarts after a fault)
+            self.ble.at_boot(board.reset_cause())
+            tasks.append(asyncio.create_task(self.supervise(TASK_BLE, self.ble_service)))
+        return tasks
+
     def shutdown(self):
-        """The samples ran out: write out everything held (simulator, or a power-down)."""
-        self.ended = True
+        """Write out everything held (the minutes held back, the state, the log): before a
+        power-down, or when a simulated board's samples run out."""
         self.minutes.flush()
         self.store()
 
 
 async def run(board):
-    """Run the clip on ``board`` until its samples run out (never, on hardware)."""
+    """Run the clip on ``board``: never returns (a simulated board ends it, ``simboard``)."""
     device = Device(board)
-    device.emit(events.BOOT, board.reset_cause(), FIRMWARE_BUILD)
-    device.store(state=False)  # on flash at once: a board that keeps resetting still shows it
-    background = [
-        asyncio.create_task(device.supervise(TASK_VIBRATION, device.vibration)),
-        asyncio.create_task(device.supervise(TASK_HOUSEKEEPING, device.housekeeping)),
-        asyncio.create_task(device.supervise(TASK_WATCHDOG, device.watchdog)),
-    ]
-    if board.serial is not None:
-        background.append(asyncio.create_task(device.supervise(TASK_SERVICE, device.service)))
-    if board.ble is not None:
-        background.append(asyncio.create_task(device.supervise(TASK_BLE, device.ble_service)))
-    try:
-        await device.supervise(TASK_SAMPLING, device.sampling)
-    except EOFError:
-        pass
-    # let a pattern that was just asked for play out before the simulated trace ends
-    await asyncio.sleep_ms(0)
-    device.shutdown()
-    if board.serial is None:
-        for task in background:
-            task.cancel()
-        return device
-    while True:  # keep serving the protocol after the trace ends, until stopped
-        await asyncio.sleep_ms(1000)
+    device.start()
+    await device.supervise(TASK_SAMPLING, device.sampling)

@@ -1,12 +1,44 @@
-"""The wearer's settings on flash, so they survive a reset.
+"""What the app keeps on flash across a reset: the wearer's settings and the coaching state.
 
 ``settings.txt`` in the storage folder holds one ``name value`` line per setting that differs
 from its default (readable with ``mpremote cat``; the simulator writes it to configure a run).
 A line that names no setting or fails validation is ignored: a damaged file can never stop the
 clip from starting, it only brings back a default.
+
+``coach.bin`` and ``detector.bin`` hold the saved coach and detector (their ``save()``
+bytes), each written to ``.new`` and renamed over the old one, so a cut mid-write leaves the
+previous copy; ``app.device`` restores them at boot (docs/architecture.md, "Across a reset").
 """
 
 SETTINGS_FILE = "/settings.txt"
+STATE_FILE = "/coach.bin"
+DETECTOR_FILE = "/detector.bin"
+
+
+def load_state(storage_dir):
+    """``(detector bytes, coach bytes)`` as saved, each None when there is no file."""
+    return _read(storage_dir + DETECTOR_FILE), _read(storage_dir + STATE_FILE)
+
+
+def save_state(storage_dir, detector, coach):
+    """Save ``detector`` and ``coach`` (objects with ``save() -> bytes``); raises OSError when
+    the file system cannot take them."""
+    _write(storage_dir + DETECTOR_FILE, detector.save())
+    _write(storage_dir + STATE_FILE, coach.save())
+
+
+def _read(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def _write(path, data):
+    with open(path + ".new", "wb") as f:
+        f.write(data)
+    replace(path + ".new", path)
 
 
 def load_settings(settings, storage_dir):

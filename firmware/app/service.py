@@ -1,29 +1,24 @@
-"""The sync protocol server: frames in from a byte stream, requests answered from the device.
+"""The sync protocol server: frames in from a byte stream, requests answered from the app's parts.
 
-``await serve(device, stream)`` runs until cancelled. ``stream`` is the board's protocol port
-(``board.serial``: a file-like object opened on USB CDC, or on a pty under the simulator), or
-any object with ``read_nowait(buf) -> n`` and ``write(data)`` (tests use an in-process
-loopback). File-like streams are wrapped in ``PolledStream``: ``select.poll`` tells whether a
-byte is waiting and only then one byte is read, because ``read(n)`` on a tty waits for all n
-bytes and would stall the asyncio loop; on MicroPython the wait for the first byte of a
-burst goes through asyncio's poller, so a silent port costs no wake-ups. A port that only has
-``read_nowait`` is polled every POLL_MS while a host is talking, backing off to IDLE_POLL_MS
-after IDLE_AFTER_MS of silence.
+``Service(port, log, settings, clock, info, status, feel, keys, settings_changed)`` receives
+exactly what it uses (docs/architecture.md, "The device app"):
 
-The device object (``app.device.Device`` on the clip) provides:
-
+- ``port``: ``read_some(buf)`` (async, -> n >= 1) and ``write(data)``, or None for a service
+  answered only through ``handle`` (Bluetooth LE). ``PolledStream(file)`` makes one of the
+  board's protocol port (a file-like object on USB CDC, or a pty under the simulator): it
+  reads a byte only when ``select.poll`` says one is waiting, because ``read(n)`` on a tty
+  waits for all n bytes and would stall the asyncio loop; on CPython it polls every POLL_MS;
 - ``log``: the ``logic.flashlog.FlashLog``; ``settings``: ``logic.settings.Settings``;
 - ``clock``: ``ticks_ms()``, ``time()`` (UTC or None), ``set_time(utc_s)``;
-- ``board``: ``device_id`` (8 hex chars), ``name`` (the board profile), ``battery_mv()`` (or
-  None), ``charging()``;
+- ``info``: ``device_id`` (8 hex chars), ``name`` (the board profile), ``battery_mv()`` (or
+  None), ``charging()`` (the board);
 - ``status()`` -> ``(state, minutes_sat, snooze_min_left)`` for STATUS;
 - ``feel(pattern)``: play a ``logic.patterns`` pattern soon (BUZZ);
-- optionally ``firmware_version`` (major, minor, patch) and ``settings_changed(setting_id)``
-  (called after SET_SETTING or SET_TIME changed a setting, e.g. to save it);
-- optionally ``ble`` (``app.ble_service.BleService``), which holds the pairing keys: PAIR,
-  FORGET and FORGET_ALL go to its ``pair_over_usb(record)``, ``forget_host(host_id)``
-  (-> bool), ``key_count()`` and ``forget_all()`` (-> keys removed); without it they are
-  NOT_ALLOWED.
+- ``keys`` (``app.ble_service.BleService``, or None without Bluetooth LE: PAIR, FORGET and
+  FORGET_ALL are then NOT_ALLOWED): ``pair_over_usb(record)``, ``forget_host(host_id)``
+  (-> bool), ``key_count()`` and ``forget_all()`` (-> keys removed);
+- ``settings_changed(setting_id)`` (or None): called after SET_SETTING or SET_TIME changed a
+  setting, e.g. to save it.
 
 Nothing a host sends can stop the loop: the frame decoder's buffer is bounded, a malformed or
 unknown request gets an error response, and an exception inside a handler becomes an
@@ -49,7 +44,6 @@ from logic.compat import const
 
 POLL_MS = const(10)
 IDLE_POLL_MS = const(200)
-IDLE_AFTER_MS = const(5000)
 _READ_CHUNK = const(64)
 _RESPONSE_MAX = const(3 + 9 + 32 * 16)     # the largest response: a full READ
 
@@ -119,11 +113,20 @@ class PolledStream:
 
 
 class Service:
-    """Answers protocol requests for ``device``; ``handle`` is the transport-free core."""
+    """Answers protocol requests from its parts (module docstring); ``handle`` is the
+    transport-free core."""
 
-    def __init__(self, device, port):
-        self.device = device
-        self.port = port if hasattr(port, "read_nowait") else PolledStream(port)
+    def __init__(self, port, log, settings, clock, info, status, feel, keys=None,
+                 settings_changed=None):
+        self.port = port
+        self.log = log
+        self.settings = settings
+        self.clock = clock
+        self.info = info
+        self.status = status
+        self.feel = feel
+        self.keys = keys
+        self.settings_changed = settings_changed
         self.decoder = frame.Decoder()
         self._in = bytearray(_READ_CHUNK)
         self._resp = bytearray(_RESPONSE_MAX)
@@ -131,28 +134,18 @@ class Service:
         self.requests = 0
         self.faults = 0
         # where the log stood when this service started: STATUS reports the rate since then
-        self._from_seq = device.log.next_seq
-        self._from_s = device.log.uptime_s()
+        self._from_seq = log.next_seq
+        self._from_s = log.uptime_s()
         self.lost_writes = 0
         self.last_error = None
 
     async def run(self):
+        """Answer requests on the port until cancelled."""
         port = self.port
-        if hasattr(port, "read_some"):
-            while True:
-                n = await port.read_some(self._in)
-                self.feed(self._in, n)
-        quiet_ms = IDLE_AFTER_MS
+        buf = self._in
         while True:
-            n = self.port.read_nowait(self._in)
-            if n == 0:
-                await asyncio.sleep((POLL_MS if quiet_ms < IDLE_AFTER_MS else IDLE_POLL_MS)
-                                    / 1000)
-                quiet_ms += POLL_MS
-                continue
-            quiet_ms = 0
-            self.feed(self._in, n)
-            await asyncio.sleep(0)
+            n = await port.read_some(buf)
+            self.feed(buf, n)
 
     def feed(self, data, n=None):
         """Feed received bytes; answer every complete request on the port."""
@@ -192,7 +185,7 @@ class Service:
             if cmd == protocol.ACK:
                 seq = protocol.unpack_ack_request(body)
                 return protocol.pack_response(cmd, tag, protocol.OK,
-                                              protocol.pack_ack(self.device.log.ack(seq)))
+                                              protocol.pack_ack(self.log.ack(seq)))
             if cmd == protocol.SET_TIME:
                 return self._set_time(tag, body)
             if cmd == protocol.GET_SETTINGS:
@@ -220,12 +213,12 @@ class Service:
     # -- handlers ----------------------------------------------------------------------
 
     def _keys(self, peer, usb_only):
-        """The BLE service, which holds the pairing keys (docs/ble.md); NOT_ALLOWED when the
-        firmware has none, or when a USB-only request came over Bluetooth."""
-        ble = getattr(self.device, "ble", None)
-        if ble is None or (usb_only and peer is not None):
+        """The pairing keys (the BLE service, docs/ble.md); NOT_ALLOWED when the firmware has
+        none, or when a USB-only request came over Bluetooth."""
+        keys = self.keys
+        if keys is None or (usb_only and peer is not None):
             raise protocol.ProtocolError(protocol.NOT_ALLOWED)
-        return ble
+        return keys
 
     def _pair(self, tag, body, peer):
         # USB only (the cable is the consent): over BLE the secure session itself pairs,
@@ -250,21 +243,20 @@ class Service:
 
     def _hello(self, tag, body):
         protocol.unpack_hello_request(body)
-        device = self.device
-        log = device.log
+        log = self.log
         log.flush()
-        board = device.board
+        board = self.info
         flags = protocol.INFO_CHARGING if board.charging() else 0
         info = protocol.pack_info(
-            protocol.VERSION, getattr(device, "firmware_version", FIRMWARE_VERSION),
+            protocol.VERSION, FIRMWARE_VERSION,
             board.device_id, log.first_seq, log.stored_seq, log.acked, log.dropped,
-            device.clock.time(), device.settings.get("utc_offset_min"), log.uptime_s(),
+            self.clock.time(), self.settings.get("utc_offset_min"), log.uptime_s(),
             log.boot, board.battery_mv(), flags, protocol.MAX_READ, log.log_id)
         return protocol.pack_response(protocol.HELLO, tag, protocol.OK, info)
 
     def _read(self, tag, body):
         from_seq, count = protocol.unpack_read_request(body)
-        log = self.device.log
+        log = self.log
         log.flush()
         resp = self._resp
         at = protocol.pack_response_header_into(resp, protocol.READ, tag, protocol.OK)
@@ -276,22 +268,22 @@ class Service:
 
     def _set_time(self, tag, body):
         utc, offset = protocol.unpack_set_time_request(body)
-        device = self.device
-        previous = device.clock.time()
-        device.clock.set_time(utc)
-        old_offset = device.settings.get("utc_offset_min")
-        device.settings.set("utc_offset_min", offset)
+        previous = self.clock.time()
+        self.clock.set_time(utc)
+        settings = self.settings
+        old_offset = settings.get("utc_offset_min")
+        settings.set("utc_offset_min", offset)
         drift = 0 if previous is None else int(previous) - utc
-        device.log.append_event(events.TIME_SET, drift, offset + 1024)
+        self.log.append_event(events.TIME_SET, drift, offset + 1024)
         if offset != old_offset:
             self._changed(9)
-        device.log.flush()
+        self.log.flush()
         return protocol.pack_response(protocol.SET_TIME, tag, protocol.OK,
                                       protocol.pack_set_time(previous))
 
     def _get_settings(self, tag, body):
         setting_id = protocol.unpack_get_settings_request(body)
-        settings = self.device.settings
+        settings = self.settings
         if setting_id is None:
             pairs = [(entry[0], settings.get(entry[1])) for entry in SCHEMA]
         else:
@@ -305,30 +297,30 @@ class Service:
         if value < entry[3] or value > entry[4]:
             return protocol.pack_response(protocol.SET_SETTING, tag, protocol.OUT_OF_RANGE,
                                           protocol.pack_range_error(entry[3], entry[4]))
-        device = self.device
-        old = device.settings.get(entry[1])
+        settings = self.settings
+        old = settings.get(entry[1])
         if old != value:
-            device.settings.set(entry[1], value)
+            settings.set(entry[1], value)
             how = events.CHANGED_USB if peer is None else events.CHANGED_BLE
-            device.log.append_event(events.SETTING_WAS, setting_id | how << 8, old & 0xFFFF)
-            device.log.append_event(events.SETTING_CHANGED, setting_id, value & 0xFFFF)
+            log = self.log
+            log.append_event(events.SETTING_WAS, setting_id | how << 8, old & 0xFFFF)
+            log.append_event(events.SETTING_CHANGED, setting_id, value & 0xFFFF)
             self._changed(setting_id)
-            device.log.flush()      # the wearer's audit trail: on flash at once
+            log.flush()      # the wearer's audit trail: on flash at once
         return protocol.pack_response(protocol.SET_SETTING, tag, protocol.OK,
                                       protocol.pack_setting(setting_id, value))
 
     def _status(self, tag, body):
         if len(body):
             raise protocol.ProtocolError(protocol.MALFORMED)
-        device = self.device
-        board = device.board
-        settings = device.settings
-        log = device.log
-        state, sat, snooze = device.status()
+        board = self.info
+        settings = self.settings
+        log = self.log
+        state, sat, snooze = self.status()
         flags = protocol.STATUS_CHARGING if board.charging() else 0
         if not settings.get("enabled"):
             flags |= protocol.STATUS_REMINDERS_OFF
-        now = device.clock.time()
+        now = self.clock.time()
         if now is not None and clock_is_set(now):
             flags |= protocol.STATUS_CLOCK_SET
             offset = settings.get("utc_offset_min")
@@ -337,7 +329,7 @@ class Service:
                 flags |= protocol.STATUS_QUIET
             if not day_allowed(now, offset, settings.get("weekday_mask")):
                 flags |= protocol.STATUS_DAY_OFF
-        ble = getattr(device, "ble", None)
+        keys = self.keys
         impl = sys.implementation
         runtime = "%s %d.%d.%d" % ((impl.name,) + tuple(impl.version[:3]))
         stored = log.stored_seq
@@ -345,7 +337,7 @@ class Service:
             flags, board.battery_mv(), stored - log.first_seq, log.kept_records,
             max(0, stored - 1 - log.acked), log.next_seq - self._from_seq,
             max(0, log.uptime_s() - self._from_s),
-            None if ble is None else ble.key_count(), board.name, runtime)
+            None if keys is None else keys.key_count(), board.name, runtime)
         return protocol.pack_response(protocol.STATUS, tag, protocol.OK, body)
 
     def _buzz(self, tag, body):
@@ -353,10 +345,9 @@ class Service:
         if pattern < 1 or pattern >= patterns.COUNT:
             return protocol.pack_response(protocol.BUZZ, tag, protocol.OUT_OF_RANGE,
                                           protocol.pack_range_error(1, patterns.COUNT - 1))
-        device = self.device
-        device.feel(pattern)
+        self.feel(pattern)
         return protocol.pack_response(protocol.BUZZ, tag, protocol.OK, protocol.pack_buzz(
-            pattern, device.settings.get("motor_percent"), patterns.duration_ms(pattern)))
+            pattern, self.settings.get("motor_percent"), patterns.duration_ms(pattern)))
 
     def _entry(self, setting_id):
         try:
@@ -365,11 +356,6 @@ class Service:
             raise protocol.ProtocolError(protocol.UNKNOWN_SETTING)
 
     def _changed(self, setting_id):
-        hook = getattr(self.device, "settings_changed", None)
+        hook = self.settings_changed
         if hook is not None:
             hook(setting_id)
-
-
-async def serve(device, stream):
-    """Serve the protocol on ``stream`` for ``device`` until cancelled."""
-    await Service(device, stream).run()

@@ -56,7 +56,9 @@ class Board:
     input, 0 while pressed, or ``None``) is offered as ``board.button``, wrapped in a
     ``ButtonWatch``. ``board.radio`` (a ``RadioSwitch``) says whether the BLE controller
     should be on; the BLE task follows it, and ``board.radio.request(ms)`` (the pairing
-    window) keeps it on.
+    window) keeps it on. ``imu`` has ``rate_hz``, ``watermark``, ``available()`` and, where
+    ``int_pin`` is given, ``watermark_irq`` (``hw.imu``); ``serial`` is a
+    ``hw.board_io.HostWatch`` or ``None``.
     """
 
     def __init__(self, name, device_id, imu, motor, clock, battery, storage_dir,
@@ -84,12 +86,12 @@ class Board:
         self._asyncio = asyncio
         self._int_pin = int_pin
         self._flag = None
-        self._rate = getattr(imu, "rate_hz", RATE_HZ)
+        self._rate = imu.rate_hz
         self._sample_ms = (1000 + self._rate - 1) // self._rate
         self._period_ms = 1000 * imu.watermark // self._rate
         self._sleeper = sleeper
         self._pin_wakes = False
-        if int_pin is not None and getattr(imu, "watermark_irq", False):
+        if int_pin is not None and imu.watermark_irq:
             if sleeper is not None and sleeper.wake_on(int_pin):
                 self._pin_wakes = True  # a wake source now: no IRQ (docs/power.md)
             else:
@@ -127,7 +129,7 @@ class Board:
         controller is not in that state (a request the BLE task could not follow yet).
         """
         power = self.power
-        rx = getattr(self.serial, "last_rx_ms", None)
+        rx = None if self.serial is None else self.serial.last_rx_ms
         if rx is not None and rx != self._host_seen:
             self._host_seen = rx
             power.host_byte(rx)
@@ -151,8 +153,6 @@ class Board:
     def _until_watermark_ms(self):
         """Milliseconds until the FIFO holds a watermark's worth of samples (0: it does)."""
         imu = self.imu
-        if not hasattr(imu, "available"):
-            return self._period_ms
         missing = imu.watermark - imu.available()
         if missing <= 0:
             return 0

@@ -25,6 +25,7 @@ from unsit.lab.micropython_runner import micropython_command, micropython_env
 HERE = Path(__file__).resolve().parent
 FIRMWARE = HERE.parents[1] / "firmware"
 MPY = HERE / "mpy"
+PORTABLE = HERE.parent / "portable"   # app_parts.py: the shared stand-ins
 # The stand-in radio lives apart: on the board-grade build (nimble_world.py) the real built-in
 # ``bluetooth`` must not be shadowed by it (a module file on the path wins over a built-in).
 STANDIN = MPY / "standin"
@@ -55,7 +56,7 @@ class BleWorld:
         self.bridge = PeripheralBridge(self.link, notify_capacity,
                                        notify_interval_s=notify_interval_s)
         port = await self.bridge.start()
-        env = micropython_env([FIRMWARE, STANDIN, MPY])
+        env = micropython_env([FIRMWARE, STANDIN, MPY, PORTABLE])
         env.update(UNSIT_BLE_BRIDGE_PORT=str(port), UNSIT_KEYSTORE=str(self.keystore),
                    UNSIT_DEVICE_ID=DEVICE_ID, UNSIT_WINDOW_MS=str(window_ms),
                    UNSIT_HANDSHAKE_MS=str(handshake_ms), **(extra_env or {}))

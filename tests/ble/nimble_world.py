@@ -46,6 +46,7 @@ from unsit.lab.micropython_runner import micropython_env
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 FIRMWARE = ROOT / "firmware"
+PORTABLE = ROOT / "tests" / "portable"   # app_parts.py: the shared stand-ins
 MPY = HERE / "mpy"   # test firmware scripts; the stand-in radio (mpy/standin) is NOT on the path
 DEVICE_ID = "0a1b2c3d"
 CLIP_PUBLIC_ADDRESS = "24:0A:C4:00:00:01"   # an Espressif-style public address
@@ -233,7 +234,7 @@ class NimbleWorld:
         hci_path = self.tmp / "hci-tty"
         self._transport = await open_transport(f"pty:{hci_path}")
         self.controller = ClipController(self._transport, self.link, air_gap_s)
-        env = micropython_env([FIRMWARE, MPY])
+        env = micropython_env([FIRMWARE, MPY, PORTABLE])
         env.update(MICROPYBTUART=str(hci_path), UNSIT_DEVICE_ID=DEVICE_ID, **(extra_env or {}))
         self.output = []
         self.process = await asyncio.create_subprocess_exec(

@@ -1,6 +1,7 @@
 """A device for the sync tests: the firmware's protocol service on a pty, over a prefilled log.
 
-Runs under the ``micropython`` interpreter (MICROPYPATH = firmware/ + this folder + .frozen):
+Runs under the ``micropython`` interpreter (MICROPYPATH = firmware/ + this folder +
+tests/portable/ for the shared stand-ins of app_parts.py + .frozen):
 
     micropython serve_log.py FD STORAGE [key=value ...]
 
@@ -21,14 +22,12 @@ the firmware's own (``app.service``). Prints ``READY`` on stderr when it serves.
 """
 
 import sys
-import time
 
 import asyncio
 
-from app.service import Service
+from app.service import PolledStream
+from app_parts import Board, Clock, Parts
 from logic import events
-from logic.flashlog import FlashLog
-from logic.settings import Settings
 from logic.states import SITTING
 
 
@@ -38,55 +37,6 @@ def pattern(i):
     walking = (60 - sitting) // 3
     standing = 60 - sitting - walking
     return [0, sitting, standing, walking, 0], (i * 13) % 1000
-
-
-class Clock:
-    def __init__(self):
-        self.ms = 0
-        self.real_from = None
-        self.utc0_ms = None
-
-    def ticks_ms(self):
-        if self.real_from is None:
-            return self.ms
-        return self.ms + time.ticks_diff(time.ticks_ms(), self.real_from)
-
-    def time(self):
-        if self.utc0_ms is None:
-            return None
-        return (self.utc0_ms + self.ticks_ms()) // 1000
-
-    def set_time(self, utc_s):
-        self.utc0_ms = utc_s * 1000 - self.ticks_ms()
-
-
-class Board:
-    name = "serve_log test board"
-
-    def __init__(self, device_id):
-        self.device_id = device_id
-
-    def battery_mv(self):
-        return 3900
-
-    def charging(self):
-        return True
-
-
-class Device:
-    firmware_version = (0, 1, 0)
-
-    def __init__(self, log, clock, device_id):
-        self.log = log
-        self.clock = clock
-        self.settings = Settings()
-        self.board = Board(device_id)
-
-    def status(self):
-        return SITTING, 12, 0
-
-    def feel(self, pattern):
-        pass  # no motor on this test board
 
 
 def options(args):
@@ -107,7 +57,10 @@ def main():
     kwargs = {}
     if "segment" in opts:
         kwargs["segment_records"] = int(opts["segment"])
-    log = FlashLog(storage, clock, int(opts.get("budget", 1 << 20)), **kwargs)
+    board = Board(opts.get("id", "0a1b2c3d"), "serve_log test board", battery_mv=3900)
+    kwargs["budget_bytes"] = int(opts.get("budget", 1 << 20))
+    parts = Parts(storage, clock, board, (SITTING, 12, 0), **kwargs)
+    log = parts.log
     log.append_event(events.BOOT, int(opts.get("cause", events.RESET_POWER_ON)), 1)
     faults = opts.get("faults") == "1"
     for i in range(int(opts.get("minutes", 0))):
@@ -119,10 +72,8 @@ def main():
         counts, steps = pattern(i)
         log.append_minute(counts, steps)
     log.flush()
-    clock.real_from = time.ticks_ms()
-    device = Device(log, clock, opts.get("id", "0a1b2c3d"))
-    port = open(fd, "r+b")
-    service = Service(device, port)
+    clock.follow_real()
+    service = parts.service(PolledStream(open(fd, "r+b")))
     sys.stderr.write("READY %d %d\n" % (log.first_seq, log.next_seq))
     asyncio.run(service.run())
 

@@ -174,30 +174,6 @@ class Fifo:
         return 0
 
 
-class Device:
-    """What ``BleService`` and ``Service`` use of ``app.device.Device``."""
-
-    def __init__(self, board, path):
-        from logic.flashlog import FlashLog
-        from logic.settings import Settings
-
-        self.board = board
-        self.clock = board.clock
-        self.log = FlashLog(path, board.clock)
-        self.settings = Settings()
-        self.felt = []
-        self.ble = None
-
-    def feel(self, pattern):
-        self.felt.append(pattern)
-
-    def status(self):
-        return 1, 0, 0
-
-    def settings_changed(self, setting_id):
-        pass
-
-
 def _aes():
     import cryptolib
 
@@ -214,7 +190,7 @@ def test_pairing_and_sync_work_after_a_day_of_sleeping_with_the_controller_in_wi
     import logfs
 
     sys.modules["bluetooth"] = sys.modules.get("bluetooth") or _bluetooth_module()
-    from app.ble_service import BleService
+    from app_parts import Parts
     from hw import boards
     from hw.board_io import LightSleep
     from hw.boards import Board
@@ -234,9 +210,8 @@ def test_pairing_and_sync_work_after_a_day_of_sleeping_with_the_controller_in_wi
     board = Board("day", "0badc0de", fifo, None, clock, None, path, ble=stack,
                   sleeper=LightSleep(machine), boot_awake_ms=0)
     fifo.board = board
-    device = Device(board, path)
-    service = BleService(device)
-    device.ble = service
+    parts = Parts(path, board.clock, board, state=(1, 0, 0))
+    service = parts.ble_service()
     opened = []                                  # clock.ms when each discovery window opened
     buf = array("h", bytes(2 * 3 * 32))
 
@@ -268,7 +243,7 @@ def test_pairing_and_sync_work_after_a_day_of_sleeping_with_the_controller_in_wi
         return await reply()
 
     async def scenario():
-        ble = asyncio.create_task(service.run())
+        ble = asyncio.create_task(service.run(parts.service().handle))
         await wakes(DAY_S * 1000)
         day_sleeps = machine.sleeps
         assert not stack.on                      # a day on: low power between windows

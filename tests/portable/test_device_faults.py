@@ -8,7 +8,7 @@ sees, as the simulator's is); the log goes to a real LittleFS2 in RAM under Micr
 import asyncio
 
 import logfs
-from app.device import SENSOR_RETRY_MAX_MS, SENSOR_RETRY_MS, STALL_S, Device, run
+from app.device import SENSOR_RETRY_MAX_MS, SENSOR_RETRY_MS, STALL_S, Device
 from hw.imu import LateImu
 from hw.motor import Motor
 from logic import events, patterns, records
@@ -129,6 +129,21 @@ class Board:
 
     def watchdog_feed(self):
         self.fed += 1
+
+
+async def run(board):
+    """Every task of the app on ``board`` until its samples run out, then the shutdown (as
+    the simulated board ends a run: ``simboard.run``); returns the device."""
+    device = Device(board)
+    tasks = device.start()
+    try:
+        await device.sampling()
+    except EOFError:
+        pass
+    device.shutdown()
+    for task in tasks:
+        task.cancel()
+    return device
 
 
 def _sample(device):

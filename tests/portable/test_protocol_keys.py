@@ -6,12 +6,10 @@ requests go through the real BleService end to end in tests/ble/test_ble_forget.
 """
 
 import logfs
-from app.service import Service
+from app_parts import Parts
 from logic import protocol
-from logic.flashlog import FlashLog
 from logic.pairing import KeyStore
 from logic.protocol import ProtocolError
-from logic.settings import Settings
 from portable import raises
 
 MICROPYTHON_HEAPSIZE = "512K"
@@ -20,26 +18,8 @@ ME = b"HOST0001"
 OTHER = b"HOST0002"
 
 
-class Clock:
-    def ticks_ms(self):
-        return 0
-
-    def time(self):
-        return None
-
-
-class NoPort:
-    """These tests call ``Service.handle`` directly, as the BLE service does."""
-
-    def read_nowait(self, buf):
-        return 0
-
-    def write(self, data):
-        raise AssertionError("handle() answers by return value")
-
-
 class Keys:
-    """``device.ble`` as the service sees it (docs: app/service.py), on a real KeyStore."""
+    """The pairing keys as the service sees them (docs: app/service.py), on a real KeyStore."""
 
     def __init__(self, path):
         self.keys = KeyStore(path)
@@ -57,15 +37,15 @@ class Keys:
         raise AssertionError("pairing is not what these tests ask for")
 
 
-class Device:
-    def __init__(self, path, with_ble=True):
-        self.log = FlashLog(path, Clock())
-        self.settings = Settings()
-        self.clock = Clock()
-        if with_ble:
-            self.ble = Keys(path + "/keys.bin")
-            self.ble.keys.add(ME, b"\x01" * 32)
-            self.ble.keys.add(OTHER, b"\x02" * 32)
+def service_on(path, with_ble=True):
+    """The protocol service (no port: ``handle`` is called directly, as the BLE service
+    does), holding two keys unless ``with_ble`` is False."""
+    parts = Parts(path)
+    if with_ble:
+        parts.keys = Keys(path + "/keys.bin")
+        parts.keys.keys.add(ME, b"\x01" * 32)
+        parts.keys.keys.add(OTHER, b"\x02" * 32)
+    return parts.service()
 
 
 def answer(service, request, peer=None):
@@ -98,8 +78,7 @@ def test_codec_round_trips_and_refuses_bad_bodies():
 
 def test_over_usb_any_host_can_be_forgotten_and_all_keys_reset():
     path = logfs.fresh_dir("keys-usb")
-    device = Device(path)
-    service = Service(device, NoPort())
+    service = service_on(path)
     assert answer(service, protocol.forget_request(1, OTHER)) == (protocol.OK, b"\x01\x01")
     assert answer(service, protocol.forget_request(2, OTHER)) == (protocol.OK, b"\x00\x01")
     assert KeyStore(path + "/keys.bin").key_for(ME) == b"\x01" * 32
@@ -111,8 +90,7 @@ def test_over_usb_any_host_can_be_forgotten_and_all_keys_reset():
 
 def test_over_ble_a_host_forgets_only_itself_and_cannot_reset_or_pair():
     path = logfs.fresh_dir("keys-ble")
-    device = Device(path)
-    service = Service(device, NoPort())
+    service = service_on(path)
     refused = (protocol.NOT_ALLOWED, b"")
     assert answer(service, protocol.forget_request(1, OTHER), ME) == refused
     assert answer(service, protocol.forget_all_request(2), ME) == refused
@@ -127,7 +105,7 @@ def test_over_ble_a_host_forgets_only_itself_and_cannot_reset_or_pair():
 
 def test_without_bluetooth_key_requests_are_not_allowed_and_bodies_checked_first():
     path = logfs.fresh_dir("keys-none")
-    service = Service(Device(path, with_ble=False), NoPort())
+    service = service_on(path, with_ble=False)
     refused = (protocol.NOT_ALLOWED, b"")
     assert answer(service, protocol.forget_request(1, ME)) == refused
     assert answer(service, protocol.forget_all_request(2)) == refused

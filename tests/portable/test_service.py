@@ -3,62 +3,10 @@
 import asyncio
 
 import logfs
-from app.service import Service
+from app_parts import Clock, Parts
 from logic import events, frame, patterns, protocol, records
-from logic.flashlog import FlashLog
-from logic.settings import Settings
 
 T0 = 1767225600
-
-
-class Clock:
-    def __init__(self):
-        self.ms = 7000
-        self.utc = None
-
-    def ticks_ms(self):
-        return self.ms
-
-    def time(self):
-        return self.utc
-
-    def set_time(self, utc):
-        self.utc = utc
-
-
-class Board:
-    device_id = "5157a1e0"
-    name = "test board"
-
-    def battery_mv(self):
-        return 3950
-
-    def charging(self):
-        return True
-
-
-class Device:
-    """The service's view of the clip, built from the real log and settings."""
-
-    def __init__(self, path):
-        self.clock = Clock()
-        self.log = FlashLog(path, self.clock, segment_records=16, batch=4)
-        self.settings = Settings()
-        self.board = Board()
-        self.changed = []
-        self.broken = False
-        self.felt = []
-
-    def status(self):
-        if self.broken:
-            raise OSError(5)
-        return 1, 42, 0
-
-    def settings_changed(self, setting_id):
-        self.changed.append(setting_id)
-
-    def feel(self, pattern):
-        self.felt.append(pattern)
 
 
 class Keys:
@@ -80,6 +28,13 @@ class Loopback:
         buf[:n] = self.to_device[:n]
         self.to_device[:n] = b""
         return n
+
+    async def read_some(self, buf):
+        while True:
+            n = self.read_nowait(buf)
+            if n:
+                return n
+            await asyncio.sleep(0.005)
 
     def write(self, data):
         self.from_device.extend(data)
@@ -109,9 +64,9 @@ class Host:
 
 def make(name):
     path = logfs.fresh_dir(name)
-    device = Device(path)
+    device = Parts(path, Clock(ms=7000), segment_records=16, batch=4)
     port = Loopback()
-    service = Service(device, port)
+    service = device.service(port)
     return path, device, Host(service, port)
 
 
@@ -137,7 +92,7 @@ def test_sync_session_set_time_read_ack():
         log.append_minute((0, 60, 0, 0, 0), i)
     cmd, tag, status, body = host.one(protocol.set_time_request(1, T0, 120))
     assert status == protocol.OK and protocol.unpack_set_time(body) is None
-    assert device.clock.utc == T0 and device.settings.get("utc_offset_min") == 120
+    assert device.clock.time() == T0 and device.settings.get("utc_offset_min") == 120
     assert device.changed == [9]
 
     got = []
@@ -225,13 +180,13 @@ def test_status_and_internal_errors():
     device.settings.set("enabled", 0)
     device.settings.set("utc_offset_min", 60)
     device.settings.set("weekday_mask", 0x1F)         # Monday to Friday
-    device.clock.utc = T0 + 22 * 3600 + 30 * 60       # Thu 2026-01-01 23:30 local: quiet
-    device.ble = Keys()
+    device.clock.set_time(T0 + 22 * 3600 + 30 * 60)   # Thu 2026-01-01 23:30 local: quiet
+    host.service.keys = Keys()
     got = protocol.unpack_status(host.one(protocol.status_request(8))[3])
     assert got["flags"] == (protocol.STATUS_CHARGING | protocol.STATUS_CLOCK_SET
                             | protocol.STATUS_REMINDERS_OFF | protocol.STATUS_QUIET)
     assert got["paired"] == 2
-    device.clock.utc = T0 + 2 * 86400 + 12 * 3600     # Saturday noon: a day off
+    device.clock.set_time(T0 + 2 * 86400 + 12 * 3600)  # Saturday noon: a day off
     got = protocol.unpack_status(host.one(protocol.status_request(9))[3])
     assert got["flags"] & (protocol.STATUS_QUIET | protocol.STATUS_DAY_OFF) == \
         protocol.STATUS_DAY_OFF

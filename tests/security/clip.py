@@ -14,6 +14,7 @@ from unsit.lab.micropython_runner import micropython_command, micropython_env
 ROOT = Path(__file__).resolve().parents[2]
 FIRMWARE = ROOT / "firmware"
 MPY_DEVICE = ROOT / "tests" / "mpy_device"
+PORTABLE = ROOT / "tests" / "portable"     # app_parts.py: the shared stand-ins
 BOARD_MPY = ROOT / ".board-mpy" / "bin" / "micropython32"
 
 
@@ -32,7 +33,7 @@ class Clip:
         args = [str(MPY_DEVICE / "serve_log.py"), str(fd), str(storage)]
         args += [f"{key}={value}" for key, value in options.items()]
         self.process = subprocess.Popen(
-            interpreter_command(args), env=micropython_env([FIRMWARE, MPY_DEVICE]),
+            interpreter_command(args), env=micropython_env([FIRMWARE, MPY_DEVICE, PORTABLE]),
             pass_fds=[fd], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         os.close(fd)
         self._after: list[Callable[[], None]] = []

@@ -3,8 +3,9 @@
 Environment as ble_echo_main.py, plus ``UNSIT_MINUTES`` (minute records appended before
 serving, the pattern below, mirrored by the host test), ``UNSIT_STORAGE`` (the flash
 folder; the key store is ``keys.bin`` in it) and optionally ``UNSIT_SERIAL_FD`` (an inherited
-pty: the same service also runs there, as over USB, where the PAIR command works). The log is the firmware's ``FlashLog`` on the
-unix port's filesystem; the clock starts at ``UNSIT_START`` UTC. Reports back-pressure
+pty: the same service also runs there, as over USB, where the PAIR command works). The log is
+the firmware's ``FlashLog`` on the unix port's filesystem, the rest the shared stand-ins of
+tests/portable/app_parts.py; the clock starts at ``UNSIT_START`` UTC. Reports back-pressure
 (``@@ENOMEM n``, mpy/back_pressure.py).
 """
 
@@ -14,12 +15,10 @@ import asyncio
 import back_pressure
 import bluetooth
 
-from app.ble_service import BleService
-from app.service import Service
+from app.service import PolledStream
+from app_parts import Board, Clock, Parts
 from hw.board_io import RadioSwitch
 from logic import events
-from logic.flashlog import FlashLog
-from logic.settings import Settings
 from logic.states import SITTING
 
 
@@ -29,74 +28,29 @@ def pattern(i):
     return [0, sitting, 60 - sitting - walking, walking, 0], (i * 13) % 1000
 
 
-class Clock:
-    def __init__(self, start):
-        self.ms = 0
-        self.utc0_ms = start * 1000
-
-    def ticks_ms(self):
-        return self.ms
-
-    def time(self):
-        return (self.utc0_ms + self.ms) // 1000
-
-    def set_time(self, utc_s):
-        self.utc0_ms = utc_s * 1000 - self.ms
-
-
-class Board:
-    name = "BLE log test board"
-
-    def __init__(self, device_id, storage):
-        self.device_id = device_id
-        self.storage_dir = storage
-        self.ble = bluetooth.BLE()
-        self.radio = RadioSwitch()  # a bench board: the controller stays on
-
-    def battery_mv(self):
-        return 3900
-
-    def charging(self):
-        return False
-
-
-class Device:
-    firmware_version = (0, 1, 0)
-
-    def __init__(self, board, log, clock):
-        self.board = board
-        self.log = log
-        self.clock = clock
-        self.settings = Settings()
-
-    def status(self):
-        return SITTING, 12, 0
-
-    def feel(self, pattern):
-        pass  # no motor on this test board
-
-
 async def main():
     storage = os.getenv("UNSIT_STORAGE")
-    clock = Clock(int(os.getenv("UNSIT_START")))
-    log = FlashLog(storage, clock, 1 << 20)
+    board = Board(os.getenv("UNSIT_DEVICE_ID"), "BLE log test board", battery_mv=3900,
+                  charging=False, storage_dir=storage, ble=bluetooth.BLE(),
+                  radio=RadioSwitch())  # a bench board: the controller stays on
+    parts = Parts(storage, Clock(start=int(os.getenv("UNSIT_START"))), board,
+                  (SITTING, 12, 0), budget_bytes=1 << 20)
+    log = parts.log
     log.append_event(events.BOOT, events.RESET_POWER_ON, 1)
     for i in range(int(os.getenv("UNSIT_MINUTES"))):
-        clock.ms += 60000
+        parts.clock.ms += 60000
         counts, steps = pattern(i)
         log.append_minute(counts, steps)
     log.flush()
-    device = Device(Board(os.getenv("UNSIT_DEVICE_ID"), storage), log, clock)
-    service = BleService(device)
-    device.ble = service
+    service = parts.ble_service()
     serial_fd = os.getenv("UNSIT_SERIAL_FD")
     if serial_fd:
-        asyncio.create_task(Service(device, open(int(serial_fd), "r+b")).run())
+        asyncio.create_task(parts.service(PolledStream(open(int(serial_fd), "r+b"))).run())
     if int(os.getenv("UNSIT_WINDOW_MS") or "0"):
         service.open_pairing_window()
     asyncio.create_task(back_pressure.report(service.peripheral))
     print("@@READY")
-    await service.run()
+    await service.run(parts.service().handle)
 
 
 asyncio.run(main())

@@ -38,9 +38,13 @@ Configured by environment variables, set by the host (``unsit.lab.simulation``):
                         while time goes on: only the sampling task is stuck
 ``UNSIT_SIM_WDT_MS``    the watchdog's timeout in ms (default 60000, as ``hw.boards``)
 
-When the samples run out, ``wait_samples`` raises ``EOFError`` (only the simulator does): the
-app then writes out what it holds and, if a serial port is attached, keeps serving it in real
-time until the process is stopped.
+The simulated board runs the app (``run(build())``, called by the firmware's ``main.py``) and ends
+it: when the samples run out, ``wait_samples`` raises ``TraceEnded``, which is no fault the
+app handles (a ``BaseException``, as asyncio's ``CancelledError``): it ends the app's
+sampling and reaches ``run``, which has the app write out what it holds
+(``Device.shutdown``); then, if a serial port is attached, it keeps serving it in real time
+until the process is stopped, else every task is cancelled and ``run`` returns the
+``app.device.Device``.
 
 The watchdog (``SimWDT``) follows ``machine.WDT``: the board arms it at the first
 ``watchdog_feed()`` (as ``hw.boards`` does) with a timeout fixed at creation; ``feed()``
@@ -87,6 +91,10 @@ def _env_int(name, default):
     if value is None or value == "":
         return default
     return int(value)
+
+
+class TraceEnded(BaseException):
+    """The trace has run out: the simulated board has no more samples (module docstring)."""
 
 
 class SimClock:
@@ -307,7 +315,7 @@ class SimBoard:
             await asyncio.sleep_ms(0)   # let the tasks that are due run first
         if imu.left <= 0:
             self._end()
-            raise EOFError("end of the simulated trace")
+            raise TraceEnded()
         if 0 <= self._cut_at <= imu.read:
             self._end()
             sys.exit(0)  # power cut: no shutdown, nothing flushed
@@ -413,6 +421,28 @@ def _open_serial(spec):
     if spec.isdigit():
         return open(int(spec), "r+b")
     return open(spec, "r+b")
+
+
+async def run(board):
+    """Run the clip's app on ``board`` (``build()``) until the samples run out (then, with a
+    serial port, serve it until stopped); returns the ``app.device.Device``."""
+    from app.device import TASK_SAMPLING, Device
+
+    device = Device(board)
+    tasks = device.start()
+    try:
+        await device.supervise(TASK_SAMPLING, device.sampling)
+    except TraceEnded:
+        pass
+    # let a pattern that was just asked for play out before the simulated trace ends
+    await asyncio.sleep_ms(0)
+    device.shutdown()
+    if board.serial is None:
+        for task in tasks:
+            task.cancel()
+        return device
+    while True:  # keep serving the protocol after the trace ends, until stopped
+        await asyncio.sleep_ms(1000)
 
 
 def build():
