@@ -8,7 +8,10 @@ a board") gives the figures these tests print.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,18 +46,26 @@ def compile_all(out: Path) -> int:
 
 
 @pytest.fixture(scope="module")
-def day(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The compiled firmware and an office day's trace."""
-    work = tmp_path_factory.mktemp("board-app")
-    mpy = work / "mpy"
-    compile_all(mpy)
-    trace = tracegen.generate(tracegen.office_day(1))
-    (work / "trace.bin").write_bytes(trace.board_samples())
-    return mpy, work
+def day() -> Iterator[tuple[Path, Path]]:
+    """The compiled firmware and an office day's trace, in a folder with a short path.
+
+    A board's paths are short (``/lib/logic/coach.mpy``); every import builds its path as a
+    string in the heap, so a test folder as deep as pytest's (``/tmp/pytest-of-root/pytest-7/
+    popen-gw1/board-app0/mpy/...``) leaves the heap more fragmented than a board's would be.
+    """
+    work = Path(tempfile.mkdtemp(prefix="ub"))
+    try:
+        mpy = work / "m"
+        compile_all(mpy)
+        trace = tracegen.generate(tracegen.office_day(1))
+        (work / "trace.bin").write_bytes(trace.board_samples())
+        yield mpy, work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def run_day(mpy: Path, work: Path, heapsize: str, *extra: str) -> dict[str, list[int]]:
-    run = work / ("run-" + "-".join([heapsize, *extra]))
+    run = work / ("r" + "".join([heapsize, *extra])[:6])
     run.mkdir()
     (run / "trace.bin").write_bytes((work / "trace.bin").read_bytes())
     env = board_env(run, START_UTC, {"utc_offset_min": 0})
