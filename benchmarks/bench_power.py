@@ -69,8 +69,10 @@ PARTS: dict[str, tuple[float, str]] = {
                              "not specified by M5Stack: an estimate, measure it"),
     "divider_ma": (0.019, "2 x 100 kOhm battery divider at 3.8 V: Ohm's law"),
     # a wake
-    "wake_exit_ms": (1.0, "light-sleep exit and entry with the CPU running: ESP-IDF 'Sleep "
-                          "Modes' gives no figure; an estimate, measure it"),
+    "wake_exit_ms": (1.0, "light-sleep exit with the CPU running: 'The wakeup latency in "
+                          "Light-sleep mode is less than 1 ms' (Espressif, ESP32-C3 Wireless "
+                          "Adventure, 12.2.2 Light-sleep Mode): taken at that bound; the "
+                          "ESP-IDF 'Sleep Modes' page gives no figure; measure it"),
     "i2c_hz": (400000.0, "I2C fast mode, the LIS3DH's and MPU6886's top bus clock (datasheets)"),
     "i2c_overhead_bytes": (4.0, "per FIFO burst: address+W, register, address+R (+ FIFO level "
                                 "read): I2C-bus specification framing"),
