@@ -328,7 +328,7 @@ def _finish(store: Store, report: SyncReport, client: DeviceClient, transport: T
     _summarise(store, report)
     report.seconds = time.monotonic() - started
     report.retries += client.retried
-    report.bytes_in += getattr(transport, "bytes_in", 0)
+    report.bytes_in += transport.bytes_in
 
 
 #: Events that mark a fault episode (``fault_episodes``), and the clock's own trace.

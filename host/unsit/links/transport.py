@@ -68,6 +68,11 @@ class Transport(ABC):
     #: The largest message this link carries in one request or response.
     max_message: int = frame.MAX_PAYLOAD
 
+    @property
+    def bytes_in(self) -> int:
+        """Bytes received on the link so far (0 where a link does not count them)."""
+        return 0
+
     @abstractmethod
     async def open(self) -> None: ...
 
@@ -115,9 +120,13 @@ class SerialTransport(Transport):
         self._reader: threading.Thread | None = None
         self._stop = threading.Event()
         self._lock = asyncio.Lock()
-        self.bytes_in = 0
+        self._bytes_in = 0
         self.bytes_out = 0
         self.bad_frames = 0
+
+    @property
+    def bytes_in(self) -> int:
+        return self._bytes_in
 
     async def open(self) -> None:
         try:
@@ -199,7 +208,7 @@ class SerialTransport(Transport):
                 return
             if not data:
                 continue
-            self.bytes_in += len(data)
+            self._bytes_in += len(data)
             for payload in decoder.feed(data):
                 self._deliver(payload)
             self.bad_frames = decoder.errors

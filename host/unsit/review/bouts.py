@@ -28,11 +28,11 @@ from unsit_firmware.logic import states
 
 MINUTE_CLASS_SQL = (
     "CASE"
-    " WHEN sitting_s + standing_s + walking_s + lying_s < 30 THEN 0"
-    " WHEN sitting_s > standing_s + walking_s AND sitting_s >= lying_s THEN 1"
+    f" WHEN sitting_s + standing_s + walking_s + lying_s < 30 THEN {states.NOT_WORN}"
+    f" WHEN sitting_s > standing_s + walking_s AND sitting_s >= lying_s THEN {states.SITTING}"
     " WHEN standing_s + walking_s >= lying_s THEN"
-    "  (CASE WHEN walking_s > standing_s THEN 3 ELSE 2 END)"
-    " ELSE 4 END"
+    f"  (CASE WHEN walking_s > standing_s THEN {states.WALKING} ELSE {states.STANDING} END)"
+    f" ELSE {states.LYING} END"
 )
 
 # How a bout ended.
