@@ -121,14 +121,8 @@ def inclinometer_seconds(rows: Sequence[tuple[float, float, float]],
     """Fixed-angle baseline: the tilt of the clip's design 'up' axis (+x, as HAPT's phone was
     worn) from vertical: < 20 deg standing, 20-60 deg sitting, more lying. No calibration."""
     out = []
-    for start in range(0, len(rows) - rate_hz + 1, rate_hz):
-        sx = sy = sz = 0.0
-        for x, y, z in rows[start:start + rate_hz]:
-            sx += x
-            sy += y
-            sz += z
-        norm = math.sqrt(sx * sx + sy * sy + sz * sz) or 1.0
-        angle = math.degrees(math.acos(max(-1.0, min(1.0, sx / norm))))
+    for ux, _, _ in _second_means(rows, rate_hz):
+        angle = math.degrees(math.acos(max(-1.0, min(1.0, ux))))
         if angle < INCLINE_SIT_DEG:
             out.append(states.STANDING)
         elif angle < INCLINE_LIE_DEG:
@@ -140,6 +134,7 @@ def inclinometer_seconds(rows: Sequence[tuple[float, float, float]],
 
 def _second_means(rows: Sequence[tuple[float, float, float]],
                   rate_hz: int) -> list[tuple[float, float, float]]:
+    """Each whole second's mean acceleration, as a unit vector."""
     out = []
     for start in range(0, len(rows) - rate_hz + 1, rate_hz):
         sx = sy = sz = 0.0
