@@ -139,7 +139,6 @@ class Device:
         self.faults = 0
         self.check = SensorCheck()
         self.sensor_fault = 0           # events.SENSOR_* of the episode going on, or 0
-        self.sensor_retries = 0         # reads retried in this episode
         self.retry_ms = 0               # the pause before the next retry
         self._fault_start_s = 0
         self.storage_full = False
@@ -184,9 +183,8 @@ class Device:
             if not self.storage_full:
                 self.storage_full = True
                 self.emit(events.STORAGE_FULL, 0, 0)
-            return False
+            return
         self.storage_full = False
-        return True
 
     def save_settings(self):
         """Keep the settings across a reset (call after changing one)."""
@@ -249,7 +247,6 @@ class Device:
         if self.sensor_fault != events.SENSOR_NO_ANSWER:
             self._sensor_episode(events.SENSOR_NO_ANSWER)
             self.retry_ms = SENSOR_RETRY_MS
-        self.sensor_retries += 1
         self.beats += 1     # the loop is alive and waiting on purpose: keep the watchdog fed
         await self.board.sleep_ms(self.retry_ms)
         if self.retry_ms < SENSOR_RETRY_MAX_MS:
@@ -262,7 +259,6 @@ class Device:
             minutes = (now - self._fault_start_s) // 60
             self.emit(events.SENSOR_OK, self.sensor_fault, minutes if minutes < 65535 else 65535)
         self.sensor_fault = cause
-        self.sensor_retries = 0
         if cause:
             self._fault_start_s = now
             self.emit(events.SENSOR_FAULT, cause, 0)
@@ -274,10 +270,12 @@ class Device:
         still = -1
         # the coach reads still_since_s on the turn to NOT_WORN only; on a 32-bit port this
         # sum is a long int, made only then
-        if state == NOT_WORN and self._prev_state != NOT_WORN and det.still_since >= 0:
+        taken_off = (state == NOT_WORN and self._prev_state != NOT_WORN
+                     and det.still_since >= 0)
+        if taken_off:
             still = t - (det.second - det.still_since)
         self._play(self.coach.second(t, state, still, self.board.charging()))
-        if state == NOT_WORN and self._prev_state != NOT_WORN and det.still_since >= 0:
+        if taken_off:
             self.minutes.not_worn_since(det.still_since)
         self._prev_state = state
         # t is when the second ended; the minute it belongs to is the one it began in

@@ -113,11 +113,6 @@ class BlePeripheral:
         """Switch the controller on, register the service and advertise (``power(True)``)."""
         self.power(True)
 
-    @property
-    def powered(self):
-        """True while the controller is on (between ``power(True)`` and ``power(False)``)."""
-        return self._tx is not None
-
     def power(self, on):
         """Switch the BLE controller on or off (``ble.active``); returns whether it is on.
 

@@ -30,7 +30,6 @@ class LightSleep:
         self._esp32 = esp32
         self.pin = None
         self.wake_source = "timer"
-        self.sleeps = 0
 
     def wake_on(self, pin):
         """Wake when ``pin`` is high; True if this port can (the pin then needs no IRQ)."""
@@ -56,7 +55,6 @@ class LightSleep:
         self._machine.lightsleep(ms)
         if self.wake_source == "ext0":
             self.pin.init(self.pin.IN)  # ext0 left the pad as RTC IO: make it a GPIO again
-        self.sleeps += 1
 
 
 class BleWatch:

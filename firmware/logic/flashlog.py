@@ -346,13 +346,17 @@ class FlashLog:
                 lost = self._n
                 self.next_seq -= lost
                 self._n = 0
-                self.dropped += lost
-                self._pending_drop += lost
+                self._count_drop(lost)
                 try:
                     self._save_state()
                 except OSError:
                     pass
         return self._n * SIZE
+
+    def _count_drop(self, lost):
+        """``lost`` unacknowledged records go: counted, and logged as DROPPED later."""
+        self.dropped += lost
+        self._pending_drop += lost
 
     def _commit(self):
         self._n += 1
@@ -381,8 +385,7 @@ class FlashLog:
         lost = end - (base if base > first_unacked else first_unacked)
         path = self._path(base)
         if lost > 0:
-            self.dropped += lost
-            self._pending_drop += lost
+            self._count_drop(lost)
             self._dropped_below = end
             try:
                 self._save_state()      # counted before the records go
@@ -441,16 +444,12 @@ class FlashLog:
                     data = f.read()
             except OSError:
                 continue
-            if len(data) == _OLD_STATE_SIZE:
-                data = data[:16] + bytes(4) + data[16:]
-                values = struct.unpack(_STATE, data)
-                if crc32(data[:16]) & 0xFFFFFFFF != values[5]:
-                    continue
-            elif len(data) == _STATE_SIZE:
-                values = struct.unpack(_STATE, data)
-                if crc32(data[:20]) & 0xFFFFFFFF != values[5]:
-                    continue
-            else:
+            n = len(data) - 4       # the CRC follows the fields
+            if n not in (_OLD_STATE_SIZE - 4, _STATE_SIZE - 4):
+                continue
+            # an old state has no dropped_below: 0 there, before the CRC
+            values = struct.unpack(_STATE, data[:16] + bytes(_STATE_SIZE - 4 - n) + data[16:])
+            if crc32(data[:n]) & 0xFFFFFFFF != values[5]:
                 continue
             if best is None or values[0] > best[0]:
                 best = values
