@@ -1,6 +1,9 @@
-"""Durations as people say them: "40 s", "12 min", "3 h 05 min", "2 days 4 h", "276 days"."""
+"""Durations as people say them ("40 s", "3 h 05 min", "276 days") and times as the local
+minute ("2026-03-02 09:15")."""
 
 from __future__ import annotations
+
+from datetime import datetime, timezone
 
 
 def human_duration(seconds: float) -> str:
@@ -19,3 +22,11 @@ def human_duration(seconds: float) -> str:
     if days < 14 and rest:
         return f"{days} days {rest} h"
     return f"{round(s / 86400)} days"
+
+
+def local_minute(t_utc: int | None, missing: str = "-") -> str:
+    """UTC seconds as this computer's local date and time to the minute (``missing`` for
+    None)."""
+    if t_utc is None:
+        return missing
+    return datetime.fromtimestamp(t_utc, timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M")

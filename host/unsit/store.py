@@ -759,13 +759,6 @@ class Store:
             [(run, self._judge(device_id, run))
              for run in self._orphan_runs(device_id, with_estimated=False)])
 
-    def estimated_count(self, device_id: str, lo: int = 0, hi: int | None = None) -> int:
-        """How many records of ``device_id`` (with ``lo <= seq < hi``) have an estimated time."""
-        row = self.conn.execute(
-            "SELECT COUNT(*) FROM estimated_times WHERE device_id = ? AND seq >= ?"
-            " AND (? IS NULL OR seq < ?)", (device_id, lo, hi, hi)).fetchone()
-        return int(row[0])
-
     def unplaced_count(self, device_id: str) -> int:
         row = self.conn.execute(
             "SELECT COUNT(*) FROM records WHERE device_id = ? AND t_utc IS NULL", (device_id,)

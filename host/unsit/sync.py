@@ -25,7 +25,7 @@ from unsit_firmware.logic import records as records_format
 from unsit.links.client import DeviceClient, DeviceInfo, ReadResult
 from unsit.errors import UnsitError
 from unsit.log.records import (
-    IDLE, MINUTE, ClockLink, StoredRecord, clock_link, covered_s, decode_many, hello_link)
+    IDLE, MINUTE, ClockLink, StoredRecord, clock_link, covered_s, decode_many, hello_link, signed16)
 from unsit.links.ports import find_device_port
 from unsit.store import Store, default_path, open_store
 from unsit.links.transport import LinkLost, SerialTransport, Transport, TransportError
@@ -347,10 +347,12 @@ def _summarise(store: Store, report: SyncReport) -> None:
     faults: list[tuple[int | None, int, int, int]] = []
     changes: list[StoredRecord] = []
     report.minutes = report.events = report.clock_events = report.idle_minutes = 0
+    report.estimated = 0
     for timed in store.records(device, lo, hi):
         record, t_utc = timed.record, timed.t_utc
         if record.kind in _CHANGE_KINDS:
             changes.append(record)
+        report.estimated += timed.anchor is not None
         if t_utc is None:
             continue            # the figures below count what was placed in time
         if record.kind == MINUTE:
@@ -373,7 +375,6 @@ def _summarise(store: Store, report: SyncReport) -> None:
     report.unplaced = unplaced.awaiting
     report.unplaceable = unplaced.never
     report.unplaceable_why = dict(unplaced.unplaceable)
-    report.estimated = store.estimated_count(device, lo, hi)
     report.faults = fault_episodes(faults)
     report.key_changes, report.setting_changes = _changes(changes)
 
@@ -387,8 +388,7 @@ def _changes(found: list[StoredRecord]
     by_seq = {record.seq: (record.kind, list(record.values)) for record in found}
     for seq, (kind, values) in sorted(by_seq.items()):
         if kind == events.SETTING_CHANGED and len(values) >= 2:
-            value = values[1] - 0x10000 if values[1] & 0x8000 else values[1]
-            settings.append((values[0], value))
+            settings.append((values[0], signed16(values[1])))
         elif kind in (events.PAIRED, events.FORGOTTEN) and len(values) >= 2:
             host = "" if kind == events.FORGOTTEN and values[0] == 0 else f"{values[0]:04x}"
             high, low = by_seq.get(seq + 1), by_seq.get(seq + 2)

@@ -13,11 +13,11 @@ import argparse
 import asyncio
 import json
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from unsit.clip_status import last_sync, status_dict
+from unsit.durations import local_minute
 from unsit.links.client import require_version
 from unsit.links.clip import add_clip_arguments, open_clip
 from unsit.store import default_path
@@ -32,12 +32,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", metavar="PATH",
                         help=f"the store that tells the last sync (default: {default_path()})")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-
-
-def _when(t_utc: int | None) -> str:
-    if t_utc is None:
-        return "never"
-    return datetime.fromtimestamp(t_utc, timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def _ago(seconds: int) -> str:
@@ -69,7 +63,7 @@ def print_status(s: dict[str, Any]) -> None:
     if s["day_off_now"]:
         notes.append("not a reminder day")
     if s["snoozed_until_utc"] is not None:
-        notes.append(f"snoozed until {_when(s['snoozed_until_utc'])}")
+        notes.append(f"snoozed until {local_minute(s['snoozed_until_utc'], 'never')}")
     print(f"  reminders  {'; '.join(notes) if notes else 'on'}")
     clock = "never set (run 'unsit sync')" if s["clock_utc"] is None else \
         _ago(s["clock_offset_s"])
@@ -77,7 +71,7 @@ def print_status(s: dict[str, Any]) -> None:
     paired = "no Bluetooth" if s["paired_hosts"] is None else \
         f"{s['paired_hosts']} computer(s) paired"
     print(f"  pairing    {paired}")
-    print(f"  last sync  {_when(s['last_sync_utc'])} (into this computer's store)")
+    print(f"  last sync  {local_minute(s['last_sync_utc'], 'never')} (into this computer's store)")
 
 
 async def run_async(args: argparse.Namespace) -> int:

@@ -15,14 +15,13 @@ import argparse
 import asyncio
 import json
 import sys
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TextIO
 
 from unsit_firmware.logic import events
 from unsit_firmware.logic.settings import entry_by_id
 
 from unsit import console
-from unsit.durations import human_duration
+from unsit.durations import human_duration, local_minute
 from unsit.errors import UnsitError
 from unsit.pairing.keys import KeyRing
 from unsit.log.placement import UNPLACEABLE_WHY
@@ -114,12 +113,6 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(run_async(args))
 
 
-def when(t_utc: int | None) -> str:
-    if t_utc is None:
-        return "-"
-    return datetime.fromtimestamp(t_utc, timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M")
-
-
 def report_json(report: SyncReport) -> dict[str, Any]:
     device = report.device
     return {
@@ -159,11 +152,11 @@ _SENSOR_WHY = {
 def fault_line(fault: FaultEpisode) -> str:
     """One line for the wearer about a fault the clip logged."""
     if fault.kind == events.STORAGE_FULL:
-        return (f"The clip's flash was full at {when(fault.start_utc)}: it dropped its oldest "
+        return (f"The clip's flash was full at {local_minute(fault.start_utc)}: it dropped its oldest "
                 "records to keep logging.")
     why = _SENSOR_WHY.get(fault.cause, f"failed (cause {fault.cause})")
     span = "and still did at the end" if fault.minutes is None else f"for {fault.minutes} min"
-    return f"The clip's accelerometer {why} from {when(fault.start_utc)} {span}."
+    return f"The clip's accelerometer {why} from {local_minute(fault.start_utc)} {span}."
 
 
 
@@ -202,9 +195,9 @@ def print_report(report: SyncReport, via: str = "USB") -> None:
         print(f"  {report.new} new records: {report.minutes} minutes, {report.events} events, "
               f"{report.idle_minutes} unworn minutes in runs.")
         if report.first_utc is not None:
-            print(f"  From {when(report.first_utc)} to {when(report.last_utc)} (local time).")
+            print(f"  From {local_minute(report.first_utc)} to {local_minute(report.last_utc)} (local time).")
     elif report.previous_sync_utc is not None:
-        print(f"  Nothing new since {when(report.previous_sync_utc)}.")
+        print(f"  Nothing new since {local_minute(report.previous_sync_utc)}.")
     else:
         print("  Nothing new: the clip has logged nothing yet.")
     if report.dropped_new:

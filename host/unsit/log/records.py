@@ -66,6 +66,11 @@ def covered_s(kind: int, values: Sequence[int]) -> int:
     return 0
 
 
+def signed16(value: int) -> int:
+    """An event's 16-bit field read as two's complement (a setting's value may be negative)."""
+    return value - 0x10000 if value & 0x8000 else value
+
+
 def decode(body: bytes) -> StoredRecord:
     """One 16-byte record; ``ValueError`` if it is short or corrupt."""
     seq, kind, t, uptime, values = records.unpack(body)

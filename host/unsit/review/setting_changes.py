@@ -9,6 +9,7 @@ import sqlite3
 from typing import NamedTuple
 
 from unsit.clip_settings import describe
+from unsit.log.records import signed16
 from unsit_firmware.logic import events
 from unsit_firmware.logic.settings import entry_by_id
 
@@ -24,10 +25,6 @@ class SettingChange(NamedTuple):
 _VIA = {events.CHANGED_USB: "USB", events.CHANGED_BLE: "Bluetooth"}
 
 
-def _signed(value: int) -> int:
-    return value - 0x10000 if value & 0x8000 else value
-
-
 def setting_changes(conn: sqlite3.Connection, device: str, lo: int, hi: int
                     ) -> list[SettingChange]:
     """Changes logged in ``[lo, hi)`` UTC, oldest first."""
@@ -39,14 +36,14 @@ def setting_changes(conn: sqlite3.Connection, device: str, lo: int, hi: int
     was: dict[int, tuple[int, int, int]] = {}     # id -> (seq, old, how)
     for seq, t_utc, kind, a, b in rows:
         if kind == events.SETTING_WAS:
-            was[a & 0xFF] = (seq, _signed(b), a >> 8)
+            was[a & 0xFF] = (seq, signed16(b), a >> 8)
             continue
         try:
             name = entry_by_id(a)[1]
         except KeyError:
             continue
         before = was.pop(a, None)
-        label, new = describe(name, _signed(b))
+        label, new = describe(name, signed16(b))
         if before is not None and before[0] == seq - 1:
             out.append(SettingChange(t_utc, label, describe(name, before[1])[1], new,
                                      _VIA.get(before[2])))
