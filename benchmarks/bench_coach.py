@@ -29,6 +29,7 @@ except ImportError:
     def ticks_diff(a, b):
         return a - b
 from logic.coach import Coach
+from logic.localtime import device_seconds
 from logic.settings import Settings
 
 DAY = ((1, 3720), (3, 300), (1, 3000), (2, 120), (1, 4500), (3, 1800), (1, 4800),
@@ -46,7 +47,7 @@ def main():
     coach = Coach(settings, emit)
     gc.collect()
     held = (gc.mem_alloc() - before) if hasattr(gc, "mem_alloc") else 0
-    t = 1795424400
+    t = device_seconds(1795424400)
     calls = 0
     start = ticks_us()
     for state, seconds in DAY:

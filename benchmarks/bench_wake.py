@@ -101,6 +101,7 @@ import sys, time
 from array import array
 import asyncio
 from app.device import Device
+from logic.localtime import device_seconds
 
 PATH, STORE, WAKES, ENGINE = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
 
@@ -111,6 +112,8 @@ class Clock:
         return self.ms
     def time(self):
         return 1772442000 + self.ms // 1000
+    def seconds(self):
+        return device_seconds(self.time())
 
 class Imu:
     watermark = 25

@@ -22,6 +22,7 @@ from unsit_firmware.logic.detector import SAVE_SIZE
 from unsit_firmware.logic.states import NAMES, NOT_WORN, SITTING, STANDING
 
 MONDAY_9 = int(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc).timestamp())
+DEVICE_EPOCH = int(datetime(2016, 1, 1, tzinfo=timezone.utc).timestamp())   # logic.localtime
 RATE = 25
 WDT_S = 60           # hw.boards.WATCHDOG_MS, the simulated board's default
 STALL_S = 30         # app.device.STALL_S
@@ -154,4 +155,29 @@ def test_damaged_saved_state_gives_a_fresh_start_and_is_saved_again(tmp_path: Pa
     assert first_minute[NOT_WORN] <= 2 and first_minute[STANDING] >= 55, dict(
         zip(NAMES, first_minute))
     assert len(detector.read_bytes()) == SAVE_SIZE                 # saved again at shutdown
-    assert coach.read_bytes()[0] == 1
+    assert coach.read_bytes()[0] == 2                               # coach's version
+
+
+@pytest.mark.parametrize(("gap_s", "reminded"), [(60, True), (2 * 3600, False)])
+def test_a_coach_state_saved_in_utc_by_the_previous_firmware_carries_on(
+        tmp_path: Path, gap_s: int, reminded: bool) -> None:
+    # The firmware before device seconds saved version 1 with t_s in UTC epoch seconds; the
+    # same bytes otherwise. After the update the bout carries on over a short reset, and a
+    # long time off ends it (the gap is measured in one time base).
+    first = tg.generate("walk 3m\nsit 50m").board_samples()
+    run_firmware(first, tmp_path, MONDAY_9)
+    coach = tmp_path / "storage" / "coach.bin"
+    data = coach.read_bytes()
+    sitting_s = int.from_bytes(data[5:9], "little")
+    saved_utc = int.from_bytes(data[-8:], "little") + DEVICE_EPOCH
+    assert data[0] == 2 and 49 * 60 <= sitting_s <= 50 * 60
+    assert MONDAY_9 + 53 * 60 - 2 <= saved_utc <= MONDAY_9 + 53 * 60
+    coach.write_bytes(b"\x01" + data[1:-8] + saved_utc.to_bytes(8, "little"))
+    later = saved_utc + gap_s
+    run_firmware(tg.generate("sit 15m").board_samples(), tmp_path, later)
+    log = read_log(tmp_path / "storage")
+    reminders = [t - later for _, kind, t, _, _ in log if kind == events.REMINDER]
+    if reminded:    # at 60 min of sitting, the 50 before the reset counted
+        assert len(reminders) == 1 and 3600 - sitting_s <= reminders[0] <= 3660 - sitting_s
+    else:
+        assert reminders == []

@@ -191,8 +191,9 @@ class Device:
         save_settings(self.settings, self.board.storage_dir, Settings())
 
     def now_s(self):
-        """UTC seconds, or uptime seconds while the clock was never set."""
-        t = self.clock.time()
+        """Device seconds (``logic.localtime``), or uptime seconds while the clock was never
+        set: small ints on a 32-bit port, so the per-second path allocates nothing for them."""
+        t = self.clock.seconds()
         if t is None:
             return self.clock.ticks_ms() // 1000
         return t
@@ -268,8 +269,7 @@ class Device:
         t = self.now_s()
         state = det.state
         still = -1
-        # the coach reads still_since_s on the turn to NOT_WORN only; on a 32-bit port this
-        # sum is a long int, made only then
+        # the coach reads still_since_s on the turn to NOT_WORN only
         taken_off = (state == NOT_WORN and self._prev_state != NOT_WORN
                      and det.still_since >= 0)
         if taken_off:

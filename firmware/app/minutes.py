@@ -7,8 +7,8 @@ a preallocated ring and releases a minute to the log only once it is that old; w
 detector reports NOT_WORN with ``still_since``, the held seconds from then on are rewritten as
 not worn before they ever reach the log.
 
-A minute is the UTC minute when the clock is set (minute boundaries fall on whole UTC
-minutes), otherwise the uptime minute. The sink is called as ``sink(t_end, counts, steps)``
+A minute is the UTC minute when the clock is set (times are device seconds,
+``logic.localtime``, whose minutes fall on whole UTC minutes), otherwise the uptime minute. The sink is called as ``sink(t_end, counts, steps)``
 (``t_end``: the time just after the minute's last second) with ``counts`` a preallocated
 list of seconds per state code; it must copy what it keeps.
 Pure logic: no hardware, no clock of its own.
@@ -45,8 +45,8 @@ class MinuteLog:
     def second_ending(self, t_end_s, index, state, steps):
         """``second`` for the second that ended at ``t_end_s`` (and began a second before).
 
-        Only comparisons on a second within the current minute: on a 32-bit port UTC
-        seconds are long ints and any arithmetic on them allocates."""
+        Only comparisons on a second within the current minute: no division but when a
+        minute begins."""
         slot = self._head
         if (self._count == 0 or t_end_s <= self._lo or t_end_s > self._hi
                 or self._len[slot] >= _MAX_SECONDS):

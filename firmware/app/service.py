@@ -9,7 +9,8 @@ exactly what it uses (docs/architecture.md, "The device app"):
   reads a byte only when ``select.poll`` says one is waiting, because ``read(n)`` on a tty
   waits for all n bytes and would stall the asyncio loop; on CPython it polls every POLL_MS;
 - ``log``: the ``logic.flashlog.FlashLog``; ``settings``: ``logic.settings.Settings``;
-- ``clock``: ``ticks_ms()``, ``time()`` (UTC or None), ``set_time(utc_s)``;
+- ``clock``: ``ticks_ms()``, ``time()`` (UTC or None), ``seconds()`` (device seconds or
+  None), ``set_time(utc_s)``;
 - ``info``: ``device_id`` (8 hex chars), ``name`` (the board profile), ``battery_mv()`` (or
   None), ``charging()`` (the board);
 - ``status()`` -> ``(state, minutes_sat, snooze_min_left)`` for STATUS;
@@ -320,7 +321,7 @@ class Service:
         flags = protocol.STATUS_CHARGING if board.charging() else 0
         if not settings.get("enabled"):
             flags |= protocol.STATUS_REMINDERS_OFF
-        now = self.clock.time()
+        now = self.clock.seconds()
         if now is not None and clock_is_set(now):
             flags |= protocol.STATUS_CLOCK_SET
             offset = settings.get("utc_offset_min")

@@ -27,12 +27,12 @@ Fed once per detector second with the posture state, it keeps the current sittin
 - An unset clock (uptime seconds, see ``logic.localtime``) has no local time: quiet hours and
   the weekday schedule are then not applied, and the coach reminds as usual.
 
-Internally the coach counts the calls (one per second), not differences of ``t_s``: a clock
-set or corrected by the host mid-bout neither adds nor removes sitting. ``t_s`` is used for
-the local time of day, ``snoozed_until``, the still-desk discount and the gap after a
-restore. A ``second`` that emits no event allocates nothing (tested under ``heap_lock`` on the
-32-bit build, where UTC seconds are long ints). There a second with an event may allocate a
-few bytes: the quiet-hours check of a due slot and the turn to NOT_WORN do long-int arithmetic.
+``t_s`` is in device seconds (``logic.localtime``: small ints on a 32-bit port). Internally
+the coach counts the calls (one per second), not differences of ``t_s``: a clock set or
+corrected by the host mid-bout neither adds nor removes sitting. ``t_s`` is used for the local
+time of day, ``snoozed_until``, the still-desk discount and the gap after a restore. A
+``second`` that emits no event allocates nothing (tested under ``heap_lock`` on the 32-bit
+build).
 """
 
 import struct
@@ -40,7 +40,7 @@ import struct
 from . import bouts
 from . import events
 from . import patterns
-from .localtime import CLOCK_SET_AFTER, day_allowed, is_quiet
+from .localtime import CLOCK_SET_AFTER, day_allowed, device_seconds, is_quiet
 from .states import LYING, NOT_WORN, SITTING, is_upright
 
 from .compat import const
@@ -52,7 +52,7 @@ _RING = const(4096)          # seconds of sitting history kept for the still-des
 _RING_MASK = const(4095)
 _MAX_U16 = const(65535)
 
-_SAVE_VERSION = const(1)
+_SAVE_VERSION = const(2)     # 1: the t_s saved was UTC (or uptime), not device seconds
 # version, previous state, slots used, reminders played, flags (bit 0: a slot is held by the
 # snooze), sitting_s, upright_s, away_s, next due (sitting seconds), snooze seconds left,
 # seconds since the last played reminder (-1: none), slot index of that reminder, t_s of the
@@ -254,12 +254,14 @@ class Coach:
     @classmethod
     def restore(cls, settings, emit, data):
         """A coach that carries on from ``save()``'s bytes; ``ValueError`` if they are not one."""
-        if len(data) != SAVE_SIZE or data[0] != _SAVE_VERSION:
+        if len(data) != SAVE_SIZE or not 1 <= data[0] <= _SAVE_VERSION:
             raise ValueError("not a saved coach state (version %d)" % _SAVE_VERSION)
-        (_, prev_state, slots, played, flags, sitting_s, upright_s, away_s, next_due,
+        (version, prev_state, slots, played, flags, sitting_s, upright_s, away_s, next_due,
          snooze_left, since_reminder, reminder_slot, t_s) = struct.unpack(_SAVE_FORMAT, data)
         if prev_state > LYING:
             raise ValueError("saved coach state has an unknown posture %d" % prev_state)
+        if version == 1 and device_seconds(t_s) is not None:
+            t_s = device_seconds(t_s)   # saved by a firmware that counted in UTC
         coach = cls(settings, emit)
         coach._prev_state = prev_state
         coach.reminders_this_bout = slots

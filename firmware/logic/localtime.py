@@ -1,38 +1,54 @@
-"""The wearer's local clock from UTC seconds and an offset: quiet hours and weekday schedule.
+"""The device's time base, and the wearer's local clock from it: quiet hours and weekdays.
 
 The device keeps UTC (the host sets it); the wearer's local time is UTC plus the
 ``utc_offset_min`` setting, which the host refreshes on every sync (so daylight saving is the
 host's business). Integer maths only, no ``time`` module: MicroPython ports disagree about the
 epoch and about local time, so the logic computes everything from the seconds it is handed.
 
-Until the host sets the clock the device only knows its uptime: times below
-``CLOCK_SET_AFTER`` (2020-01-01 UTC) are taken to be uptime seconds, and the local time of day
-is then unknown (``clock_is_set`` is False).
+Everything per second on the device counts *device seconds*: UTC seconds since
+2016-01-01 (``_DEVICE_EPOCH``, a midnight, so minutes and days fall as in UTC). They stay small
+ints on a 32-bit port (31 bits) until 2050, where UTC epoch seconds are long ints that
+allocate on every sum (docs/architecture.md, "Memory on a board"). ``device_seconds(utc)``
+converts; the protocol and the log speak UTC. Until the host sets the clock the device only
+knows its uptime: times below ``CLOCK_SET_AFTER`` (2020-01-01 in device seconds) are taken to
+be uptime seconds, and the local time of day is then unknown (``clock_is_set`` is False).
 """
 
 from .compat import const
 
-# 2020-01-01T00:00:00Z. An uptime is never this long; a clock set by the host always is.
-# Not a const(): on 32-bit ports it does not fit a small int.
-CLOCK_SET_AFTER = 1577836800
+# UTC epoch seconds (long ints on 32-bit ports) of 2016-01-01 and of CLOCK_SET_AFTER; private
+# consts, so the compiler folds them in and no name is added to the board's qstr pool.
+_DEVICE_EPOCH = const(1451606400)
+_UTC_SET_AFTER = const(1577836800)
+# 2020-01-01T00:00:00Z in device seconds. An uptime is never this long (4 years); a clock set
+# by the host always is (SET_TIME refuses earlier times, protocol.EARLIEST_UTC).
+CLOCK_SET_AFTER = const(126230400)
 
 _MINUTES_PER_DAY = const(1440)
 _SECONDS_PER_DAY = const(86400)
-_EPOCH_WEEKDAY = const(3)  # 1970-01-01 was a Thursday; Monday = 0
+_EPOCH_WEEKDAY = const(4)  # 2016-01-01 was a Friday; Monday = 0
+
+
+def device_seconds(utc_s):
+    """Device seconds at UTC epoch second ``utc_s``; None for None or a time before 2020 (a
+    clock that was never set)."""
+    if utc_s is None or utc_s < _UTC_SET_AFTER:
+        return None
+    return int(utc_s) - _DEVICE_EPOCH
 
 
 def clock_is_set(t_s):
-    """True if ``t_s`` is a UTC time set by the host, False if it is device uptime."""
+    """True if ``t_s`` is a time set by the host (device seconds), False if it is uptime."""
     return t_s >= CLOCK_SET_AFTER
 
 
 def local_minute_of_day(t_s, utc_offset_min):
-    """Minutes since local midnight (0..1439) at UTC second ``t_s``."""
+    """Minutes since local midnight (0..1439) at device second ``t_s``."""
     return (t_s // 60 + utc_offset_min) % _MINUTES_PER_DAY
 
 
 def local_weekday(t_s, utc_offset_min):
-    """Local day of the week at UTC second ``t_s``: 0 = Monday ... 6 = Sunday."""
+    """Local day of the week at device second ``t_s``: 0 = Monday ... 6 = Sunday."""
     return ((t_s + utc_offset_min * 60) // _SECONDS_PER_DAY + _EPOCH_WEEKDAY) % 7
 
 

@@ -12,6 +12,7 @@ import time
 
 from app.service import Service
 from logic.flashlog import FlashLog
+from logic.localtime import device_seconds
 from logic.settings import Settings
 
 
@@ -38,6 +39,9 @@ class Clock:
         if self._utc0_ms is None:
             return None
         return (self._utc0_ms + self.ticks_ms()) // 1000
+
+    def seconds(self):
+        return device_seconds(self.time())
 
     def set_time(self, utc_s):
         self._utc0_ms = utc_s * 1000 - self.ticks_ms()

@@ -8,19 +8,19 @@ what it emitted and what it asked to play in preallocated arrays, so a script ca
 from array import array
 
 from logic.coach import Coach
+from logic.localtime import device_seconds
 from logic.settings import Settings
-from portable import lock_heap, unlock_heap
 
-# Monday 2026-11-23 09:00:00 UTC
-MONDAY_0900_UTC = 1795424400
+# Monday 2026-11-23 09:00:00 UTC, in device seconds (the coach's time base)
+MONDAY_0900 = device_seconds(1795424400)
 MINUTE = 60
 HOUR = 3600
 DAY = 86400
 
 
-def utc(day, hour, minute=0):
-    """UTC epoch seconds of ``hour:minute`` UTC on ``day`` days after Monday 2026-11-23."""
-    return MONDAY_0900_UTC - 9 * HOUR + day * DAY + hour * HOUR + minute * MINUTE
+def at_utc(day, hour, minute=0):
+    """Device seconds at ``hour:minute`` UTC on ``day`` days after Monday 2026-11-23."""
+    return MONDAY_0900 - 9 * HOUR + day * DAY + hour * HOUR + minute * MINUTE
 
 
 class Events:
@@ -54,16 +54,7 @@ class Events:
 class Day:
     """A coach, its settings, and the clock of a scripted day starting at ``t0``."""
 
-    def __init__(self, settings=None, t0=MONDAY_0900_UTC, max_buzzes=256, marks=None,
-                 steady=None):
-        """``marks``: a bytearray with one entry per second to be fed, set to 1 where the coach
-        emitted an event or asked to play (an unlocked run). ``steady``: such marks from an
-        earlier run of the same script; every unmarked second then runs under ``heap_lock``.
-        With either, the times fed are made before each stretch of seconds, outside the lock
-        (on a 32-bit build each UTC second is a long int and making one allocates)."""
-        self.marks = marks
-        self.steady = steady
-        self.fed = 0                    # seconds fed so far (indexes marks and steady)
+    def __init__(self, settings=None, t0=MONDAY_0900, max_buzzes=256):
         self.settings = settings if settings is not None else Settings()
         self.events = Events()
         self.coach = Coach(self.settings, self.events)
@@ -75,8 +66,6 @@ class Day:
 
     def run(self, state, seconds, charging=False, still_since_s=-1):
         """Feed ``seconds`` seconds of ``state``; return self (to chain)."""
-        if self.marks is not None or self.steady is not None:
-            return self._run_marked(state, seconds, charging, still_since_s)
         coach = self.coach
         events = self.events
         t = self.t
@@ -92,41 +81,6 @@ class Day:
                 self.n_buzz = n + 1
             t += 1
         self.t = t
-        return self
-
-    def _run_marked(self, state, seconds, charging, still_since_s):
-        coach = self.coach
-        events = self.events
-        marks = self.marks
-        steady = self.steady
-        done = 0
-        while done < seconds:
-            k = seconds - done if seconds - done < 600 else 600
-            base = self.t
-            times = [base + i for i in range(k)]
-            for t in times:
-                events.now = t
-                n = self.fed
-                self.fed = n + 1
-                if steady is not None and not steady[n]:
-                    lock_heap()
-                    try:
-                        pattern = coach.second(t, state, still_since_s, charging)
-                    finally:
-                        unlock_heap()
-                else:
-                    before = events.count
-                    pattern = coach.second(t, state, still_since_s, charging)
-                    if marks is not None and (pattern or events.count != before):
-                        marks[n] = 1
-                if pattern:
-                    b = self.n_buzz
-                    if b < len(self._buzz_t):
-                        self._buzz_t[b] = t
-                        self._buzz_pattern[b] = pattern
-                    self.n_buzz = b + 1
-            self.t = base + k
-            done += k
         return self
 
     def script(self, steps):

@@ -126,6 +126,11 @@ class DayClock:
     def time(self):
         return None if self.utc is None else self.utc + self.ms // 1000
 
+    def seconds(self):
+        from logic.localtime import device_seconds
+
+        return device_seconds(self.time())
+
     def set_time(self, utc):
         self.utc = utc - self.ms // 1000
 

@@ -9,7 +9,7 @@ rules the wearer relies on, not the coach's internals.
 from logic import events
 from logic.bouts import LIE_END_S
 from logic.coach import Coach
-from logic.localtime import day_allowed, is_quiet
+from logic.localtime import day_allowed, device_seconds, is_quiet
 from logic.settings import Settings
 from logic.states import LYING, NOT_WORN, SITTING, STANDING, WALKING
 
@@ -70,7 +70,7 @@ def run_day(seed):
     settings = random_settings(draw)
     tally = Tally()
     coach = Coach(settings, tally)
-    t = 1767225600 + draw.below(400) * 86400 + draw.below(86400)
+    t = device_seconds(1767225600) + draw.below(400) * 86400 + draw.below(86400)
     end = t + DAY_S
     limit_s = settings.get("sit_limit_min") * 60
     break_s = settings.get("break_s")

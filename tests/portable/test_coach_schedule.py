@@ -1,6 +1,6 @@
 """When a due reminder is held back: quiet hours, the weekday schedule, snooze and charging."""
 
-from coach_script import HOUR, MINUTE, Day, settings_with, utc
+from coach_script import HOUR, MINUTE, Day, at_utc, settings_with
 from logic import events, patterns
 from logic.states import SITTING, STANDING
 
@@ -12,24 +12,24 @@ def suppressed(day):
 
 
 def test_quiet_hours_hold_every_slot_of_a_late_evening():
-    day = Day(t0=utc(0, 21, 30)).run(SITTING, 2 * HOUR)
+    day = Day(t0=at_utc(0, 21, 30)).run(SITTING, 2 * HOUR)
     assert day.buzzes() == []
     assert suppressed(day) == [(QUIET, 60), (QUIET, 70), (QUIET, 80), (QUIET, 90)]
 
 
 def test_quiet_hours_follow_a_positive_utc_offset():
     # 19:30 UTC is 21:30 in UTC+2: the hour is up at 22:30 local
-    day = Day(settings_with(utc_offset_min=120), t0=utc(0, 19, 30)).run(SITTING, 61 * MINUTE)
+    day = Day(settings_with(utc_offset_min=120), t0=at_utc(0, 19, 30)).run(SITTING, 61 * MINUTE)
     assert day.buzzes() == []
     assert suppressed(day)[0] == (QUIET, 60)
     # the same UTC evening for a wearer in UTC is 20:30: reminded
-    day = Day(t0=utc(0, 19, 30)).run(SITTING, 61 * MINUTE)
+    day = Day(t0=at_utc(0, 19, 30)).run(SITTING, 61 * MINUTE)
     assert [t for t, _ in day.buzzes()] == [HOUR - 1]
 
 
 def test_quiet_hours_end_at_the_local_morning_with_a_negative_offset():
     # Tuesday 10:45 UTC is 05:45 in UTC-5; quiet hours end at 07:00 local = 12:00 UTC
-    day = Day(settings_with(utc_offset_min=-300), t0=utc(1, 10, 45)).run(SITTING, 100 * MINUTE)
+    day = Day(settings_with(utc_offset_min=-300), t0=at_utc(1, 10, 45)).run(SITTING, 100 * MINUTE)
     assert suppressed(day) == [(QUIET, 60), (QUIET, 70)]
     assert day.buzzes() == [(80 * MINUTE - 1, patterns.REMINDER_1),
                             (90 * MINUTE - 1, patterns.REMINDER_2)]
@@ -39,7 +39,7 @@ def test_quiet_hours_end_at_the_local_morning_with_a_negative_offset():
 def test_quiet_window_across_local_midnight_and_a_day_change():
     # quiet 23:30-00:30 local; UTC+1, sitting from 22:05 UTC = 23:05 Monday local
     settings = settings_with(utc_offset_min=60, quiet_start_min=23 * 60 + 30, quiet_end_min=30)
-    day = Day(settings, t0=utc(0, 22, 5)).run(SITTING, 100 * MINUTE)
+    day = Day(settings, t0=at_utc(0, 22, 5)).run(SITTING, 100 * MINUTE)
     # due at 00:05, 00:15, 00:25 Tuesday local (quiet) and 00:35 (after the window: played)
     assert suppressed(day) == [(QUIET, 60), (QUIET, 70), (QUIET, 80)]
     assert [t for t, _ in day.buzzes()] == [90 * MINUTE - 1]
@@ -47,7 +47,7 @@ def test_quiet_window_across_local_midnight_and_a_day_change():
 
 def test_equal_quiet_start_and_end_means_no_quiet_hours():
     settings = settings_with(quiet_start_min=0, quiet_end_min=0)
-    day = Day(settings, t0=utc(0, 23, 0)).run(SITTING, 70 * MINUTE)
+    day = Day(settings, t0=at_utc(0, 23, 0)).run(SITTING, 70 * MINUTE)
     assert len(day.buzzes()) == 2
     assert suppressed(day) == []
 
@@ -56,18 +56,18 @@ def test_weekday_mask_holds_on_a_day_off_in_local_time():
     workdays = 0b0011111  # Monday to Friday
     no_quiet = {"quiet_start_min": 0, "quiet_end_min": 0, "weekday_mask": workdays}
     # Friday 23:30 UTC: the hour is up on Saturday 00:30 UTC
-    day = Day(settings_with(**no_quiet), t0=utc(4, 23, 30)).run(SITTING, 61 * MINUTE)
+    day = Day(settings_with(**no_quiet), t0=at_utc(4, 23, 30)).run(SITTING, 61 * MINUTE)
     assert day.buzzes() == []
     assert suppressed(day) == [(events.SUPPRESSED_SCHEDULE, 60)]
     # ... which is still Friday 22:30 in UTC-2
-    day = Day(settings_with(utc_offset_min=-120, **no_quiet), t0=utc(4, 23, 30))
+    day = Day(settings_with(utc_offset_min=-120, **no_quiet), t0=at_utc(4, 23, 30))
     day.run(SITTING, 61 * MINUTE)
     assert len(day.buzzes()) == 1
     # Sunday 22:30 UTC is Monday 00:30 in UTC+2: a workday
-    day = Day(settings_with(utc_offset_min=120, **no_quiet), t0=utc(6, 21, 30))
+    day = Day(settings_with(utc_offset_min=120, **no_quiet), t0=at_utc(6, 21, 30))
     day.run(SITTING, 61 * MINUTE)
     assert len(day.buzzes()) == 1
-    day = Day(settings_with(**no_quiet), t0=utc(6, 21, 30)).run(SITTING, 61 * MINUTE)
+    day = Day(settings_with(**no_quiet), t0=at_utc(6, 21, 30)).run(SITTING, 61 * MINUTE)
     assert day.buzzes() == []
 
 

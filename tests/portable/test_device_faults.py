@@ -12,6 +12,7 @@ from app.device import SENSOR_RETRY_MAX_MS, SENSOR_RETRY_MS, STALL_S, Device
 from hw.imu import LateImu
 from hw.motor import Motor
 from logic import events, patterns, records
+from logic.localtime import device_seconds
 from logic.records import SIZE
 from portable import MICROPYTHON
 from chipmodels.bus import Bus
@@ -32,6 +33,9 @@ class Clock:
 
     def time(self):
         return T0 + self.ms // 1000
+
+    def seconds(self):
+        return device_seconds(self.time())
 
 
 class Imu:

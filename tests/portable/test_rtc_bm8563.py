@@ -62,8 +62,11 @@ def test_utc_survives_a_power_cut_of_the_mcu_but_not_a_brown_out_of_the_chip():
         def seconds(self):
             return self.now
 
+        def ticks(self):
+            return 0
+
     first = McuRtc()
-    clock = RtcClock(first, Bm8563(bus), seconds=first.seconds)
+    clock = RtcClock(first, Bm8563(bus), seconds=first.seconds, ticks_ms=first.ticks)
     assert clock.time() is None and not clock.restored    # neither clock was ever set
     clock.set_time(T_2026)                                # the host sets it at a sync
     assert first.set[:3] == (2026, 3, 2)

@@ -59,6 +59,11 @@ class Clock:
     def time(self):
         return None if self._utc0_ms is None else (self._utc0_ms + time.ticks_ms()) // 1000
 
+    def seconds(self):
+        from logic.localtime import device_seconds
+
+        return device_seconds(self.time())
+
     def set_time(self, utc_s):
         self._utc0_ms = utc_s * 1000 - time.ticks_ms()
 

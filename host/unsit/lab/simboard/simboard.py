@@ -76,6 +76,7 @@ import asyncio
 
 from logic.events import RESET_WATCHDOG
 from logic.limits import RATE_HZ
+from logic.localtime import device_seconds
 
 _MS_PER_SAMPLE = 1000 // RATE_HZ
 _BYTES_PER_SAMPLE = 6
@@ -98,7 +99,10 @@ class TraceEnded(BaseException):
 
 
 class SimClock:
-    """Virtual time: advanced by the IMU as samples are read, then by the wall clock."""
+    """Virtual time: advanced by the IMU as samples are read, then by the wall clock.
+
+    ``seconds()`` (device seconds, ``logic.localtime``) is exact to the millisecond and
+    allocates nothing on a 32-bit port: it adds ticks to small ints kept from ``set_time``."""
 
     def __init__(self, start_utc_s=None, offset_ms=0):
         self.ms = 0
@@ -106,7 +110,13 @@ class SimClock:
         self._real_from = None     # after the trace: ticks follow the wall clock from here
         self._real_base = 0
         # UTC milliseconds at ticks 0; None while the clock was never set
-        self._utc0_ms = None if start_utc_s is None else start_utc_s * 1000 + offset_ms
+        self._utc0_ms = None
+        # device seconds and ms (0..999) at ticks 0, once set (names the board's qstr pool
+        # already holds: docs/architecture.md, "Memory on a board")
+        self._anchor = None
+        self._phase = 0
+        if start_utc_s is not None:
+            self._set_time(start_utc_s * 1000 + offset_ms)
 
     def ticks_ms(self):
         if self._real_from is not None:
@@ -118,8 +128,19 @@ class SimClock:
             return None
         return (self._utc0_ms + self.ticks_ms()) // 1000
 
+    def seconds(self):
+        if self._anchor is None:
+            return None
+        return self._anchor + (self._phase + self.ticks_ms()) // 1000
+
     def set_time(self, utc_s):
-        self._utc0_ms = utc_s * 1000 - self.ticks_ms()
+        self._set_time(utc_s * 1000 - self.ticks_ms())
+
+    def _set_time(self, ms):
+        """UTC ``ms`` at ticks 0."""
+        self._utc0_ms = ms
+        self._anchor = device_seconds(ms // 1000)
+        self._phase = ms % 1000
 
     def advance(self, ms):
         """Virtual time passes (only the simulated hardware calls this)."""
