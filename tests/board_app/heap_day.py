@@ -8,7 +8,8 @@ left to ``simboard``, which builds this one (and holds more), and what a real bo
 once built is not held: ``hw.profiles``, and the accelerometer drivers but one
 (``hw.imu.find_imu`` keeps the found chip's; the largest is held here). Prints
 ``IMPORTED <bytes>`` (live heap after the imports) and at the end ``PEAK <bytes>``: the live
-heap after a collection, sampled whenever the log is given a minute.
+heap after a collection, sampled whenever the log is given a minute, and the qstr pools
+(``micropython.qstr_info()``: docs/architecture.md, "Memory on a board").
 
 With ``measure`` (no ``PEAK`` then) the collector is off and each detector second the app handles
 (``Device._second``: coach, minute log, events) is measured from the heap's growth, after the
@@ -84,3 +85,6 @@ if MEASURE:
     print("SECOND %d %d %d" % tuple(_second))
 else:
     print("PEAK %d" % _peak[0])
+    import micropython
+
+    micropython.qstr_info()     # "qstr pool: n_pool=6, n_qstr=1260, ...": names in the heap
