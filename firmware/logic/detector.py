@@ -75,7 +75,7 @@ _SAME_CHORD = const(45985)      # 3 degrees: after a fidget, still the same post
 _UPRIGHT_CHORD = const(183815)  # 6 degrees: clearly upright (and far from sitting)
 _LEARN_CHORD = const(81737)     # 4 degrees: a posture this near its cluster teaches it
 _ADJUST_CHORD = const(2023580)  # 20 degrees: a new posture while the clip is put on
-_REUP_CHORD = const(1143340)    # 15 degrees: upright from putting on, corrected by walking
+_REUP_CHORD = const(2023580)    # 20 degrees: upright from putting on, corrected by walking
 _MOVED_CHORD = const(4495441)   # 30 degrees: walking this far from upright means the clip moved
 MOVED_CHORD = _MOVED_CHORD      # public: the app tells a moved clip from a corrected start
 
@@ -417,11 +417,10 @@ class Detector:
         if not self._up_sure:
             self._putting_on(u)
             return
-        candidate = self._classify(u, self._bout_gesture)
         state = self.state
         if self._moved or state == NOT_WORN or state == WALKING:
+            candidate = self._classify(u, self._bout_gesture)
             self._moved = False
-            self._disagree = 0
             if (state != NOT_WORN and state != LYING and candidate != LYING
                     and not self._after_lying):
                 held = SITTING if state == SITTING else STANDING
@@ -432,13 +431,17 @@ class Detector:
                     # (Settling into the seat a few seconds after a strong movement belongs
                     # to it; standing up is one push.)
                     candidate = held
+            self._disagree = 0
             if self._strong or state == WALKING or state == NOT_WORN:
                 self._by_tilt = False   # the posture now rests on evidence
             self._accept(candidate, u, 2)
-        elif candidate != state:
-            # No movement: only a long, clear agreement with the other posture changes it
-            # (a transition too slow to be seen): sitting ends so only when clearly upright
-            # for _UPRIGHT_AFTER_S.
+            return
+        # No movement: the tilt alone (how the movement before this bout looked no longer
+        # counts). Only a long, clear agreement with the other posture changes it (a
+        # transition too slow to be seen): sitting ends so only when clearly upright for
+        # _UPRIGHT_AFTER_S.
+        candidate = self._classify(u, 0)
+        if candidate != state:
             if candidate == SITTING and not self._clearly_sitting(u):
                 self._disagree = 0
             elif (candidate == STANDING and state == SITTING and not self._after_lying
@@ -531,13 +534,17 @@ class Detector:
             _blend(walk, u, 3)
         if self._walk_run < _WALK_LEARN_S:
             return  # a few steps may be handling the clip, not walking with it
+        up = self._up
         if not self._up_sure:
-            _copy(self._up, walk)
+            # A posture held while the clip was put on, near enough to the walk to be a way
+            # of standing, is kept as upright: people stand up to 17 degrees from how they walk.
+            if not self._has_up or chord2(
+                    walk[0], walk[1], walk[2], up[0], up[1], up[2]) > _REUP_CHORD:
+                _copy(up, walk)
             self._has_up = True
             self._up_sure = True
             self._up_walked = True
         elif self._walk_run == _WALK_LEARN_S:
-            up = self._up
             far = chord2(walk[0], walk[1], walk[2], up[0], up[1], up[2])
             if far > _MOVED_CHORD or far > _REUP_CHORD and not self._up_walked:
                 # Walking far from the upright cluster: the clip was moved, or the posture
@@ -553,6 +560,9 @@ class Detector:
         up = self._up
         d_up = chord2(u[0], u[1], u[2], up[0], up[1], up[2])
         if d_up <= _SIT_CHORD:
+            return False
+        walk = self._walk
+        if self._has_walk and chord2(u[0], u[1], u[2], walk[0], walk[1], walk[2]) <= _SIT_CHORD:
             return False
         if not self._has_sit:
             return True

@@ -254,6 +254,52 @@ def test_put_on_while_seated_is_corrected_by_the_first_walk():
     assert set(states_in(result, 78, 106)) == {SITTING}, states_in(result, 73, 106)
 
 
+def test_standing_in_two_ways_is_never_sitting_when_the_walk_is_tilted_from_both():
+    # A wearer (as HAPT's subject 8) who walks 17 degrees from how they stood when the clip
+    # went on, and stands now that way, now 12 degrees from it (5 from the walk), shifting
+    # their weight between the two: standing all along, however long.
+    t = Trace(ODD)
+    first = tilted(0)
+    walk = tilted(17, (1.0, 0.0, 0.0))
+    second = tilted(12, (1.0, 0.0, 0.0))
+    t.hold(20, first)             # put on standing
+    t.walk(20, walk)              # 20..40
+    for _ in range(8):            # 40..440: 25 s each way, a lean between
+        t.move(1, first, second, jolt_mg=0.0)
+        t.hold(24, second)
+        t.move(1, second, first, jolt_mg=0.0)
+        t.hold(24, first)
+    result = run(t.samples)
+    assert SITTING not in states_in(result, 0, len(result)), states_in(result, 40, 440)
+
+
+def test_a_walk_teaches_upright_without_unseating_a_way_of_standing_near_it():
+    # Put on and held only 8 s (too short to be sure of upright), then a walk 12 degrees
+    # from that posture, and the wearer stands in it again: standing, not sitting.
+    t = Trace(ODD)
+    stand = tilted(0)
+    t.hold(8, stand)
+    t.walk(20, tilted(12, (0.0, 1.0, 0.0)))   # 8..28
+    t.hold(120, stand)                        # 28..148
+    result = run(t.samples)
+    assert SITTING not in states_in(result, 0, len(result)), states_in(result, 28, 148)
+
+
+def test_a_sit_down_seen_the_wrong_way_round_is_recovered_by_the_tilt():
+    # One sit-down in five looks like a stand-up (push, then dip). Into a 10 degree tilt
+    # (less than the 12 a stand-up shape needs) the wearer is first taken to stand; the
+    # tilt, held and clearly away from upright and from the walk, seats them within 20 s
+    # however the movement before it looked.
+    t = Trace(ODD)
+    sit = tilted(10, (-1.0, 0.0, 0.0))
+    t.hold(15, _UPRIGHT)
+    t.walk(15)                                       # 15..30
+    t.sit_down(_UPRIGHT, sit, standing_up=True)      # 30..32
+    t.hold(90, sit)                                  # 32..122
+    result = run(t.samples)
+    assert set(states_in(result, 60, 122)) == {SITTING}, states_in(result, 32, 122)
+
+
 def test_sitting_very_still_for_ten_minutes_stays_worn():
     t = Trace(ODD)
     sit = tilted(20, (-1.0, 0.0, 0.0))
