@@ -17,37 +17,37 @@ from logic.compat import const
 
 from hw.i2c_regs import Registers, read_id
 
+# The register map (section 7), each register followed by the bits (1 << n: bit n) used in it.
 _WHO_AM_I = const(0x0F)
 _CHIP_ID = const(0x33)
 _CTRL_REG1 = const(0x20)
+_LPEN = const(1 << 3)               # low-power mode
+_XYZ_EN = const(0x07)               # the three axes on
 _CTRL_REG3 = const(0x22)
+_I1_CLICK = const(1 << 7)           # INT1 on a click ...
+_I1_WTM = const(1 << 2)             # ... and on the FIFO watermark
 _CTRL_REG4 = const(0x23)
+_BDU = const(1 << 7)                # block data update
+_HR = const(1 << 3)                 # high resolution
 _CTRL_REG5 = const(0x24)
+_FIFO_EN = const(1 << 6)
 _OUT_X_L = const(0x28)
 _FIFO_CTRL = const(0x2E)
+_STREAM_MODE = const(2 << 6)        # FM = 10
 _FIFO_SRC = const(0x2F)
+_OVRN = const(1 << 6)
 _CLICK_CFG = const(0x38)
+_DOUBLE_XYZ = const(0x2A)           # ZD, YD, XD
 _CLICK_SRC = const(0x39)
+_CLICK_IA = const(1 << 6)
+_DCLICK = const(1 << 5)
 _CLICK_THS = const(0x3A)
+_LIR_CLICK = const(1 << 7)          # the click latched until CLICK_SRC is read
 _TIME_LIMIT = const(0x3B)
 _TIME_LATENCY = const(0x3C)
 _TIME_WINDOW = const(0x3D)
-_AUTO_INCREMENT = const(0x80)
-
+_AUTO_INCREMENT = const(0x80)       # sub-address MSB: read several registers in one burst
 _FIFO_DEPTH = const(32)
-_STREAM_MODE = const(0x80)
-_FIFO_EN = const(0x40)
-_BDU = const(0x80)
-_HR = const(0x08)
-_LPEN = const(0x08)
-_XYZ_EN = const(0x07)
-_I1_CLICK = const(0x80)
-_I1_WTM = const(0x04)
-_OVRN = const(0x40)
-_DCLICK = const(0x20)
-_CLICK_IA = const(0x40)
-_DOUBLE_XYZ = const(0x2A)
-_LIR_CLICK = const(0x80)
 
 ADDRESSES = (0x18, 0x19)
 # CTRL_REG1 ODR codes for the rates used in normal/low-power mode.

@@ -48,15 +48,20 @@ _MD1_CFG = const(0x5E)
 _ID_DS3 = const(0x69)
 _ID_DS3TRC = const(0x6A)
 _ID_DSO = const(0x6C)
-_BDU_IF_INC = const(0x44)
-_XL_HM_MODE = const(0x10)
-_INT1_FIFO_TH = const(0x08)
-_INT1_DOUBLE_TAP = const(0x08)
-_DOUBLE_TAP_ON = const(0x80)
+# Bits (1 << n: bit n) and field values, under the register that holds them.
+# CTRL3_C: block data update, address auto-increment; CTRL6_C: high-performance off
+_BDU_IF_INC = const(1 << 6 | 1 << 2)
+_XL_HM_MODE = const(1 << 4)
+# INT1_CTRL: INT1 on the FIFO threshold; MD1_CFG: INT1 on a double tap
+_INT1_FIFO_TH = const(1 << 3)
+_INT1_DOUBLE_TAP = const(1 << 3)
+# WAKE_UP_THS: single and double tap; FIFO mode (FIFO_CTRL5 / FIFO_CTRL4): continuous
+_DOUBLE_TAP_ON = const(1 << 7)
 _CONTINUOUS = const(6)
-_OVERRUN = const(0x40)
-_TAP_IA = const(0x40)
-_DOUBLE_TAP = const(0x10)
+# FIFO_STATUS2: overrun; TAP_SRC: a tap event, a double one; the DSO FIFO's accelerometer tag
+_OVERRUN = const(1 << 6)
+_TAP_IA = const(1 << 6)
+_DOUBLE_TAP = const(1 << 4)
 _TAG_ACCEL = const(0x02)
 
 ADDRESSES = (0x6A, 0x6B)

@@ -20,33 +20,34 @@ from logic.compat import const
 
 from hw.i2c_regs import Registers, read_id
 
+# The register map, each register followed by the bits (1 << n: bit n) used in it.
 _SMPLRT_DIV = const(0x19)
 _CONFIG = const(0x1A)
 _ACCEL_CONFIG = const(0x1C)
 _ACCEL_CONFIG2 = const(0x1D)
 _FIFO_EN = const(0x23)
+_ACCEL_FIFO = const(1 << 3)         # the accelerometer into the FIFO
 _INT_PIN_CFG = const(0x37)
-_INT_ENABLE = const(0x38)
+_LATCH_UNTIL_READ = const(1 << 5 | 1 << 4)
+_INT_ENABLE = const(0x38)           # (and INT_STATUS, the same bits)
+_FIFO_OFLOW = const(1 << 4)
+_DATA_RDY = const(1 << 0)
 _INT_STATUS = const(0x3A)
 _FIFO_WM_TH1 = const(0x60)
 _USER_CTRL = const(0x6A)
+_FIFO_ENABLE = const(1 << 6)
+_FIFO_RESET = const(1 << 2)
 _PWR_MGMT_1 = const(0x6B)
+_CYCLE = const(1 << 5)
+_CLOCK_AUTO = const(1)              # CLKSEL = 1
 _PWR_MGMT_2 = const(0x6C)
+_GYRO_STANDBY = const(0x07)         # the three gyro axes in standby
 _FIFO_COUNTH = const(0x72)
 _FIFO_R_W = const(0x74)
 _WHO_AM_I = const(0x75)
 
 _ID_MPU6886 = const(0x19)
 _ID_MPU6050 = const(0x68)
-_ACCEL_FIFO = const(0x08)
-_FIFO_ENABLE = const(0x40)
-_FIFO_RESET = const(0x04)
-_FIFO_OFLOW = const(0x10)
-_DATA_RDY = const(0x01)
-_LATCH_UNTIL_READ = const(0x30)
-_CYCLE = const(0x20)
-_CLOCK_AUTO = const(0x01)
-_GYRO_STANDBY = const(0x07)
 _FIFO_BYTES = const(1024)
 
 ADDRESSES = (0x68, 0x69)
