@@ -6,7 +6,7 @@ import pytest
 from serial.tools.list_ports_common import ListPortInfo
 
 from unsit.errors import UnsitError
-from unsit.links.ports import candidates, find_device_port
+from unsit.links.ports import candidates, find_device_port, resolve_port
 
 
 def port(device: str, vid: int | None = None, pid: int | None = None,
@@ -52,3 +52,16 @@ def test_several_devices_are_listed() -> None:
 def test_the_ports_of_this_machine_can_be_listed() -> None:
     boards, bridges = candidates()  # whatever is plugged in here; must not fail
     assert all(c.device for c in boards + bridges)
+
+
+def test_port_auto_or_none_is_searched_for_and_a_path_is_used_as_given(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from serial.tools import list_ports
+
+    monkeypatch.setattr(list_ports, "comports", lambda: [MOUSE_SERIAL, PICO])
+    assert resolve_port("auto") == "/dev/ttyACM0"
+    assert resolve_port(None) == "/dev/ttyACM0"
+    assert resolve_port("/dev/ttyUSB7") == "/dev/ttyUSB7"
+    monkeypatch.setattr(list_ports, "comports", lambda: [MOUSE_SERIAL])
+    with pytest.raises(UnsitError, match="no unsit device found on USB"):
+        resolve_port("auto")

@@ -26,7 +26,7 @@ from unsit.links.client import DeviceClient, DeviceInfo, ReadResult
 from unsit.errors import UnsitError
 from unsit.log.records import (
     IDLE, MINUTE, ClockLink, StoredRecord, clock_link, covered_s, decode_many, hello_link, signed16)
-from unsit.links.ports import find_device_port
+from unsit.links.ports import resolve_port
 from unsit.store import Store, default_path, open_store
 from unsit.links.transport import LinkLost, SerialTransport, Transport, TransportError
 
@@ -479,7 +479,7 @@ async def sync_serial(
     stored cursor; ``say`` hears about it.
     """
     async def open_link() -> Transport:
-        return SerialTransport(find_device_port() if port is None else port)
+        return SerialTransport(resolve_port(port))
 
     return await sync_resuming(
         open_link, db, (UnsitError,),

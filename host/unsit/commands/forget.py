@@ -43,9 +43,8 @@ def _drop_local(keyring: KeyRing, device_id: str) -> str:
 async def _over_usb(args: argparse.Namespace, keyring: KeyRing) -> int:
     from unsit.pairing.usb import forget_usb, reset_keys_usb
 
-    port = None if args.port == "auto" else args.port
     if args.all:
-        done = await reset_keys_usb(port)
+        done = await reset_keys_usb(args.port)
         info = done.device
         print(f"Factory reset of {info.name}'s pairings (id {info.device_id}): it forgot "
               f"every computer's key ({done.removed}){_drop_local(keyring, info.device_id)}.")
@@ -54,7 +53,7 @@ async def _over_usb(args: argparse.Namespace, keyring: KeyRing) -> int:
     if args.name is not None:
         paired = keyring.find(args.name)
         expect = args.name if paired is None else paired.device_id
-    done = await forget_usb(port, keyring, expect)
+    done = await forget_usb(args.port, keyring, expect)
     info = done.device
     held = "dropped this computer's key" if done.removed else "did not hold this computer's key"
     print(f"{info.name} (id {info.device_id}) {held}{_drop_local(keyring, info.device_id)}; "

@@ -39,7 +39,7 @@ async def run_async(args: argparse.Namespace) -> int:
     keyring = KeyRing()
     if args.port is not None:
         print("Pairing over USB...")
-        device = await pair_usb(None if args.port == "auto" else args.port, keyring)
+        device = await pair_usb(args.port, keyring)
     else:
         print("Pairing... (the clip's pairing window must be open: it is for 1 minute after "
               "holding its button for 3 s, or for 2 minutes after switching on a clip that "

@@ -89,8 +89,7 @@ async def run_async(args: argparse.Namespace) -> int:
     progress = ProgressLine(sys.stderr)
     try:
         if args.port is not None:
-            port = None if args.port == "auto" else args.port
-            report = await sync_serial(port, args.db, progress=progress, say=progress.say)
+            report = await sync_serial(args.port, args.db, progress=progress, say=progress.say)
             via = "USB"
         else:
             report, via = await sync_auto(args.name, args.db, progress=progress,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from unsit.errors import UnsitError
 from unsit.links.client import DeviceClient, DeviceInfo
-from unsit.links.ports import find_device_port
+from unsit.links.ports import resolve_port
 from unsit.links.transport import SerialTransport, Transport
 from unsit.pairing.keys import KeyRing
 
@@ -29,8 +29,7 @@ class Clip:
 
 
 async def _usb(port: str | None) -> tuple[Transport, str]:
-    path = find_device_port() if port in (None, "auto") else port
-    assert path is not None
+    path = resolve_port(port)
     return SerialTransport(path), path
 
 

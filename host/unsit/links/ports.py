@@ -86,6 +86,12 @@ def find_device_port(ports: Iterable[list_ports.ListPortInfo] | None = None) -> 
     raise UnsitError(f"several possible devices on USB: {listed}; choose one with --port PATH")
 
 
+def resolve_port(port: str | None) -> str:
+    """The serial port to open for ``--port``: the one found on USB when it is None or
+    ``"auto"``, else ``port`` as given."""
+    return find_device_port() if port in (None, "auto") else port
+
+
 def open_failure(port: str, error: BaseException) -> str:
     """One line saying why ``port`` could not be opened, for a user to act on.
 

@@ -10,12 +10,13 @@ for the reverse too: :func:`forget_usb` makes the clip drop this computer's key,
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from unsit.errors import UnsitError
 from unsit.links.aes_block import aes_ecb
 from unsit.links.client import Command, DeviceClient, DeviceError, DeviceInfo
-from unsit.links.ports import find_device_port
+from unsit.links.ports import resolve_port
 from unsit.links.transport import SerialTransport
 from unsit.pairing import PAIR_S
 from unsit.pairing.keys import KeyRing, PairedDevice
@@ -27,7 +28,7 @@ KEYS_S = 2.0    # rewriting the key file on flash
 async def pair_usb(port: str | None, keyring: KeyRing) -> PairedDevice:
     """Pair with the clip on serial ``port`` (found on USB when None); the key goes in
     ``keyring``."""
-    path = find_device_port() if port is None else port
+    path = resolve_port(port)
     session = secure_session.HostSession(keyring.host_id, aes_ecb, secrets.token_bytes)
     record = session.pair_request()
     async with SerialTransport(path) as link:
@@ -66,6 +67,24 @@ def _no_bluetooth(error: DeviceError, path: str) -> UnsitError:
     return UnsitError(f"the clip on {path}: {error}")
 
 
+async def _keys_call(port: str | None, command: Command,
+                     request: Callable[[int], bytes], expect: str | None = None
+                     ) -> tuple[DeviceInfo, bytes, str]:
+    """Ask the clip on serial ``port`` (found on USB when None) to drop keys: HELLO, then
+    ``command``; ``expect`` (its id or name) leaves any other clip alone."""
+    path = resolve_port(port)
+    async with SerialTransport(path) as link:
+        client = DeviceClient(link, timeout=KEYS_S)
+        info = await client.handshake()
+        if expect is not None and expect.lower() not in (info.device_id, info.name):
+            raise UnsitError(f"the clip on {path} is {info.name} (id {info.device_id}), "
+                             f"not {expect}", exit_code=2)
+        try:
+            return info, await client.call(command, request), path
+        except DeviceError as error:
+            raise _no_bluetooth(error, path) from None
+
+
 async def forget_usb(port: str | None, keyring: KeyRing, expect: str | None = None
                      ) -> Forgotten:
     """Make the clip on serial ``port`` (found on USB when None) drop this computer's key.
@@ -74,19 +93,9 @@ async def forget_usb(port: str | None, keyring: KeyRing, expect: str | None = No
     :class:`UnsitError`). The key ring is not changed (the caller drops the key for
     ``result.device``).
     """
-    path = find_device_port() if port is None else port
     host_id = keyring.host_id
-    async with SerialTransport(path) as link:
-        client = DeviceClient(link, timeout=KEYS_S)
-        info = await client.handshake()
-        if expect is not None and expect.lower() not in (info.device_id, info.name):
-            raise UnsitError(f"the clip on {path} is {info.name} (id {info.device_id}), "
-                             f"not {expect}", exit_code=2)
-        try:
-            body = await client.call(
-                Command.FORGET, lambda tag: protocol.forget_request(tag, host_id))
-        except DeviceError as error:
-            raise _no_bluetooth(error, path) from None
+    info, body, path = await _keys_call(
+        port, Command.FORGET, lambda tag: protocol.forget_request(tag, host_id), expect)
     removed, remaining = protocol.unpack_forget(body)
     return Forgotten(info, int(removed), remaining, path)
 
@@ -94,12 +103,5 @@ async def forget_usb(port: str | None, keyring: KeyRing, expect: str | None = No
 async def reset_keys_usb(port: str | None) -> Forgotten:
     """Factory reset of the pairings of the clip on serial ``port``: it drops every
     computer's key. Needs the cable; the clip refuses it over Bluetooth."""
-    path = find_device_port() if port is None else port
-    async with SerialTransport(path) as link:
-        client = DeviceClient(link, timeout=KEYS_S)
-        info = await client.handshake()
-        try:
-            body = await client.call(Command.FORGET_ALL, protocol.forget_all_request)
-        except DeviceError as error:
-            raise _no_bluetooth(error, path) from None
+    info, body, path = await _keys_call(port, Command.FORGET_ALL, protocol.forget_all_request)
     return Forgotten(info, protocol.unpack_forget_all(body), 0, path)
