@@ -223,8 +223,16 @@ def model(wake: dict[str, Any], schedule: dict[str, int], motor: dict[str, float
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", action="store_true", help="print JSON only")
+    parser.add_argument("--c3-cycles", type=float, metavar="K",
+                        help="cycles per counted instruction on the ESP32-C3 instead of the "
+                             "calibrated figure (what if a real board's wake is slower)")
     args = parser.parse_args()
     wake = json.loads((HERE / "wake_cost.json").read_text())
+    if args.c3_cycles:
+        for taps in ("chip_taps", "software_taps"):
+            ms = round(wake[f"wake_{taps}_instructions"] * args.c3_cycles / 160_000, 2)
+            wake[f"wake_{taps}_ms_160mhz"]["esp32c3"] = [ms, ms, ms]
+        wake["cycles_per_instruction"]["esp32c3"] = [args.c3_cycles] * 3
     schedule = firmware_schedule()
     motor = office_day_motor()
     builds = model(wake, schedule, motor)
