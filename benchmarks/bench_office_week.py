@@ -19,6 +19,7 @@ from unsit.lab import tracegen
 from unsit_firmware.logic import bouts, events
 from unsit_firmware.logic.coach import Coach
 from unsit_firmware.logic.detector import Detector
+from unsit_firmware.logic.localtime import device_seconds
 from unsit_firmware.logic.settings import Settings
 
 # sit 47 | walk, sit 63 | stand, sit 61+24 | walk, sit 30 | walk, sit 95 | stand,
@@ -44,10 +45,11 @@ def one_day(job: tuple[str, int]) -> tuple[str, int, int, int]:
     settings.set("utc_offset_min", 120)
     coach = Coach(settings, emit)
     detector = Detector(25)
-    t = START_UTC
+    start = device_seconds(START_UTC)     # the coach counts device seconds, as on the clip
+    t = start
     for i in range(0, len(samples) - 2, 3):
         if detector.feed(samples[i], samples[i + 1], samples[i + 2]):
-            coach.second(t, detector.state, START_UTC + detector.still_since
+            coach.second(t, detector.state, start + detector.still_since
                          if detector.still_since >= 0 else -1)
             t += 1
     breaks = sum(1 for kind, _, how in logged if kind == events.BOUT_END

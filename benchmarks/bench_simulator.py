@@ -26,6 +26,7 @@ from logic.detector import Detector
 from logic.taps import TapDetector
 from logic.coach import Coach
 from logic.settings import Settings
+from logic.localtime import device_seconds
 
 PATH = sys.argv[1]
 N = 90000  # one hour at 25 Hz
@@ -58,7 +59,7 @@ def tap():
     taps.feed_buffer(buf, 25)
 
 coach = Coach(Settings(), lambda kind, a=0, b=0: None)
-t = [1772442000]
+t = [device_seconds(1772442000)]
 def coach_second():
     t[0] += 1
     coach.second(t[0], 1, -1, False)
