@@ -41,7 +41,8 @@ def compile_all(out: Path) -> int:
     for source, relative in sources:
         target = (out / relative).with_suffix(".mpy")
         target.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([str(cross), "-o", str(target), str(source)], check=True)
+        subprocess.run([str(cross), "-o", str(target), "-s", relative.as_posix(), str(source)],
+                       check=True)
         total += target.stat().st_size
     return total
 
