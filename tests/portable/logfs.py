@@ -1,8 +1,11 @@
 """Folders for flash-log tests: a fresh directory on the host filesystem, or (under
-MicroPython) on a LittleFS2 filesystem in a RAM block device, as on a board's flash."""
+MicroPython) on a LittleFS2 filesystem in a RAM block device, as on a board's flash; and
+reading back every record of a log (``read_all``)."""
 
 import os
 
+from logic import records
+from logic.records import SIZE
 from portable import MICROPYTHON
 
 _count = [0]
@@ -46,6 +49,21 @@ def remove(path):
             _base.pop()
         except OSError:
             pass
+
+
+def read_all(log, seq=0, chunk=7):
+    """Every record readable from ``seq`` on, decoded, in chunks like a sync does."""
+    out = []
+    buf = bytearray(chunk * SIZE)
+    while True:
+        start, count, nxt = log.read_into(seq, buf)
+        for i in range(count):
+            out.append(records.unpack(buf, i * SIZE))
+        if nxt <= seq and count == 0:
+            return out
+        if count == 0 and nxt == log.stored_seq:
+            return out
+        seq = nxt
 
 
 class RamBlockDevice:

@@ -8,12 +8,12 @@ sees, as the simulator's is); the log goes to a real LittleFS2 in RAM under Micr
 import asyncio
 
 import logfs
+from logfs import read_all
 from app.device import SENSOR_RETRY_MAX_MS, SENSOR_RETRY_MS, STALL_S, Device
 from hw.imu import LateImu
 from hw.motor import Motor
 from logic import events, patterns, records
 from logic.localtime import device_seconds
-from logic.records import SIZE
 from portable import MICROPYTHON
 from chipmodels.bus import Bus
 from chipmodels.lis3dh import LIS3DHModel
@@ -162,32 +162,13 @@ def _sample(device):
 
 
 def _events(log, kind=None):
-    out = []
-    buf = bytearray(16 * SIZE)
-    seq = 0
-    while True:
-        start, count, nxt = log.read_into(seq, buf)
-        for i in range(count):
-            r = records.unpack(buf, i * SIZE)
-            if r[1] != records.MINUTE and r[1] != records.IDLE and (kind is None or r[1] == kind):
-                out.append((r[1], r[4]))
-        if count == 0:
-            return out
-        seq = nxt
+    """(kind, values) of the log's events (all of them, or those of ``kind``)."""
+    return [(r[1], r[4]) for r in read_all(log)
+            if r[1] != records.MINUTE and r[1] != records.IDLE and (kind is None or r[1] == kind)]
 
 
 def _minutes(log):
-    buf = bytearray(16 * SIZE)
-    seq = 0
-    n = 0
-    while True:
-        start, count, nxt = log.read_into(seq, buf)
-        for i in range(count):
-            if records.unpack(buf, i * SIZE)[1] in (records.MINUTE, records.IDLE):
-                n += 1
-        if count == 0:
-            return n
-        seq = nxt
+    return sum(1 for r in read_all(log) if r[1] in (records.MINUTE, records.IDLE))
 
 
 def test_a_failing_accelerometer_is_retried_with_back_off_and_logged_once():

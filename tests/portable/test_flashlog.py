@@ -7,6 +7,7 @@ device under MicroPython (the filesystem a board's flash has).
 import os
 
 import logfs
+from logfs import read_all
 from logic import events, records
 from logic.flashlog import FlashLog
 from logic.records import SIZE
@@ -36,21 +37,6 @@ class Clock:
         self.ms += seconds * 1000
         if self.utc is not None:
             self.utc += seconds
-
-
-def read_all(log, seq=0, chunk=7):
-    """Every record readable from ``seq`` on, decoded, in chunks like a sync does."""
-    out = []
-    buf = bytearray(chunk * SIZE)
-    while True:
-        start, count, nxt = log.read_into(seq, buf)
-        for i in range(count):
-            out.append(records.unpack(buf, i * SIZE))
-        if nxt <= seq and count == 0:
-            return out
-        if count == 0 and nxt == log.stored_seq:
-            return out
-        seq = nxt
 
 
 def files(path):

@@ -10,7 +10,8 @@ MicroPython only (CPython has no LittleFS).
 """
 
 import logfs
-from logic import events, records
+from logfs import read_all
+from logic import events
 from logic.flashlog import FlashLog
 from logic.records import SIZE
 from portable import MICROPYTHON, skip
@@ -113,19 +114,6 @@ def _fresh_image(prepare):
     finally:
         _umount()
     return device.data
-
-
-def read_all(log):
-    out = []
-    buf = bytearray(8 * SIZE)
-    seq = 0
-    while True:
-        start, count, nxt = log.read_into(seq, buf)
-        for i in range(count):
-            out.append(records.unpack(buf, i * SIZE))
-        if count == 0:
-            return out
-        seq = nxt
 
 
 def every_cut(image, act, check):
@@ -304,14 +292,22 @@ def test_cut_while_saving_a_state_file_leaves_the_old_or_the_new_copy():
     assert seen == {False: True, True: True}
 
 
-def test_a_full_file_system_drops_the_oldest_counted_and_keeps_logging():
-    _requires_littlefs()
-
+def _small_flash():
+    """A 12 KiB LittleFS in RAM, formatted and mounted at /full (unmount it when done)."""
     import vfs
 
     device = logfs.RamBlockDevice(512, 24)
     vfs.VfsLfs2.mkfs(device)
     vfs.mount(vfs.VfsLfs2(device), "/full")
+    return device
+
+
+def test_a_full_file_system_drops_the_oldest_counted_and_keeps_logging():
+    _requires_littlefs()
+
+    import vfs
+
+    device = _small_flash()
     try:
         clock = Clock()
         # a budget far above the 12 KiB flash: the file system fills before the budget does
@@ -339,9 +335,7 @@ def test_a_file_system_full_of_other_files_never_stops_appending():
 
     import vfs
 
-    device = logfs.RamBlockDevice(512, 24)
-    vfs.VfsLfs2.mkfs(device)
-    vfs.mount(vfs.VfsLfs2(device), "/full")
+    _small_flash()
     try:
         clock = Clock()
         log = FlashLog("/full/log", clock, segment_records=32, budget_bytes=1 << 20)
