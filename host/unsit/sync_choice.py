@@ -11,7 +11,7 @@ from pathlib import Path
 from unsit.errors import UnsitError
 from unsit.links.ble import connect
 from unsit.links.ble_scan import SCAN_S, BluetoothUnavailable, DeviceNotFound
-from unsit.links.ports import find_device_port
+from unsit.links.ports import find_device_port, no_clip_to_reach
 from unsit.links.transport import Transport
 from unsit.pairing.keys import KeyRing
 from unsit.sync import Progress, SyncReport, sync_resuming, sync_serial
@@ -86,7 +86,7 @@ async def sync_auto(name_or_id: str | None, db: Path | str | None,
         try:
             port = find_device_port()
         except UnsitError as usb:
-            raise UnsitError(f"{usb}; or pair the clip for Bluetooth with 'unsit pair'") from None
+            raise no_clip_to_reach(usb) from None
     # None: the port is looked for again if the clip resets and its USB port comes back
     report = await sync_serial(None, db, progress=progress, say=say,
                                **options)  # type: ignore[arg-type]

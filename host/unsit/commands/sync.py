@@ -40,7 +40,7 @@ PROGRESS_FROM = 1000  # records: smaller transfers finish before a progress line
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", nargs="?", metavar="NAME",
                         help="the paired clip to sync over Bluetooth (unsit-XXXX, id or "
-                        "address; default: the only paired clip, else USB)")
+                        "address; default: the clip on USB, else the only paired clip)")
     parser.add_argument("--port", metavar="PATH",
                         help="sync over USB: the clip's serial port, e.g. /dev/ttyACM0 or "
                         "COM3, or 'auto' to find it on USB")

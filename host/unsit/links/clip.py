@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from unsit.errors import UnsitError
 from unsit.links.client import DeviceClient, DeviceInfo
-from unsit.links.ports import resolve_port
+from unsit.links.ports import no_clip_to_reach, resolve_port
 from unsit.links.transport import SerialTransport, Transport
 from unsit.pairing.keys import KeyRing
 
@@ -56,8 +56,7 @@ async def open_clip(name: str | None, port: str | None, keyring: KeyRing | None 
             transport, via = await _usb(None)
         except UnsitError as usb:
             if not ring.devices():
-                raise UnsitError(f"{usb}; or pair the clip for Bluetooth with 'unsit pair'"
-                                 ) from None
+                raise no_clip_to_reach(usb) from None
             transport, via = await _ble(None, ring, scan_s)
     async with transport as link:
         client = DeviceClient(link)

@@ -92,6 +92,11 @@ def resolve_port(port: str | None) -> str:
     return find_device_port() if port in (None, "auto") else port
 
 
+def no_clip_to_reach(usb: UnsitError) -> UnsitError:
+    """The error when no clip is on USB (``usb`` says why) and none is paired for Bluetooth."""
+    return UnsitError(f"{usb}; or pair the clip for Bluetooth with 'unsit pair'")
+
+
 def open_failure(port: str, error: BaseException) -> str:
     """One line saying why ``port`` could not be opened, for a user to act on.
 
