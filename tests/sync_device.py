@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from fault_relay import raw_pty
@@ -29,15 +30,17 @@ def pattern(i: int) -> tuple[list[int], int]:
 class MpyDevice:
     """One run of the device process; ``fd`` is the pty master it inherits.
 
-    ``options`` become ``key=value`` arguments of serve_log.py (minutes, start, budget,
+    ``command`` makes the interpreter's command line from the script's arguments. ``options`` become ``key=value`` arguments of serve_log.py (minutes, start, budget,
     segment, id). ``first_seq``/``next_seq`` are what the device reported when ready.
     """
 
-    def __init__(self, storage: Path, fd: int, **options: object) -> None:
+    def __init__(self, storage: Path, fd: int,
+                 command: Callable[[list[str]], list[str]] = micropython_command,
+                 **options: object) -> None:
         args = [str(MPY_DEVICE / "serve_log.py"), str(fd), str(storage)]
         args += [f"{key}={value}" for key, value in options.items()]
         self.process = subprocess.Popen(
-            micropython_command(args), env=micropython_env([FIRMWARE, MPY_DEVICE, PORTABLE]),
+            command(args), env=micropython_env([FIRMWARE, MPY_DEVICE, PORTABLE]),
             pass_fds=[fd], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
         os.close(fd)  # the device holds it now; killing the device then hangs up the line

@@ -20,6 +20,7 @@ from bumble.link import LocalLink
 from ble_bridge import PeripheralBridge
 from ble_link import CENTRAL_ADDRESS, make_device
 from bleak_bumble import BumbleClient, BumbleScanner, use_central
+from firmware_process import FirmwareProcess
 from unsit.lab.micropython_runner import micropython_command, micropython_env
 
 HERE = Path(__file__).resolve().parent
@@ -40,10 +41,12 @@ class BleWorld:
         self.link = LocalLink()
         self.central = make_device(self.link, "central", CENTRAL_ADDRESS, scanner=True)
         self.bridge: PeripheralBridge | None = None
-        self.process: asyncio.subprocess.Process | None = None
-        self.output: list[str] = []
+        self.firmware = FirmwareProcess()
         self.keystore = tmp / "device-keys.bin"
-        self._pump: asyncio.Task[None] | None = None
+
+    @property
+    def output(self) -> list[str]:
+        return self.firmware.output
 
     async def start_firmware(self, window_ms: int = 0, notify_capacity: int = 8,
                              notify_interval_s: float = 0.0,
@@ -60,36 +63,25 @@ class BleWorld:
         env.update(UNSIT_BLE_BRIDGE_PORT=str(port), UNSIT_KEYSTORE=str(self.keystore),
                    UNSIT_DEVICE_ID=DEVICE_ID, UNSIT_WINDOW_MS=str(window_ms),
                    UNSIT_HANDSHAKE_MS=str(handshake_ms), **(extra_env or {}))
-        self.process = await asyncio.create_subprocess_exec(
-            *micropython_command([str(MPY / script)], heapsize="1M"), env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, pass_fds=pass_fds)
-        self._pump = asyncio.create_task(self._read_output(self.process))
+        await self.firmware.start(micropython_command([str(MPY / script)], heapsize="1M"),
+                                  env, pass_fds)
+        assert self.firmware.pump is not None
         advertising = asyncio.create_task(self.bridge.advertising.wait())
-        await asyncio.wait([advertising, self._pump], timeout=60,
+        await asyncio.wait([advertising, self.firmware.pump], timeout=60,
                            return_when=asyncio.FIRST_COMPLETED)
         if not advertising.done():
             advertising.cancel()
             raise AssertionError("firmware did not advertise:\n" + "".join(self.output))
         return self.bridge
 
-    async def _read_output(self, process: asyncio.subprocess.Process) -> None:
-        assert process.stdout is not None
-        async for line in process.stdout:
-            self.output.append(line.decode(errors="replace"))
-
     async def stop_firmware(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.kill()
-            await self.process.wait()
-        if self._pump is not None:
-            await asyncio.wait_for(self._pump, 5)
-            self._pump = None
+        await self.firmware.stop()
         if self.bridge is not None:
             await self.bridge.stop()
             self.bridge = None
 
     def firmware_alive(self) -> bool:
-        return self.process is not None and self.process.returncode is None
+        return self.firmware.alive()
 
 
 def use_bumble_for_bleak(setattr=setattr) -> None:

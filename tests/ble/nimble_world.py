@@ -41,6 +41,7 @@ from bumble.link import LocalLink
 from bumble.transport import Transport, open_transport
 
 from ble_link import CENTRAL_ADDRESS, make_device
+from firmware_process import FirmwareProcess
 from unsit.lab.micropython_runner import micropython_env
 
 HERE = Path(__file__).resolve().parent
@@ -217,10 +218,12 @@ class NimbleWorld:
         self.link = AirLink()
         self.central = make_device(self.link, "central", CENTRAL_ADDRESS, scanner=True)
         self.controller: ClipController | None = None
-        self.process: asyncio.subprocess.Process | None = None
-        self.output: list[str] = []
+        self.firmware = FirmwareProcess()
         self._transport: Transport | None = None
-        self._pump: asyncio.Task[None] | None = None
+
+    @property
+    def output(self) -> list[str]:
+        return self.firmware.output
 
     async def start_firmware(self, script: str, extra_env: dict[str, str] | None = None,
                              air_gap_s: float = 0.0, heapsize: str = "256K",
@@ -236,12 +239,10 @@ class NimbleWorld:
         self.controller = ClipController(self._transport, self.link, air_gap_s)
         env = micropython_env([FIRMWARE, MPY, PORTABLE])
         env.update(MICROPYBTUART=str(hci_path), UNSIT_DEVICE_ID=DEVICE_ID, **(extra_env or {}))
-        self.output = []
-        self.process = await asyncio.create_subprocess_exec(
-            str(self.interpreter), "-X", f"heapsize={heapsize}", str(MPY / script), env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, pass_fds=pass_fds,
-            preexec_fn=_die_with_parent)
-        self._pump = asyncio.create_task(self._read_output(self.process))
+        self.firmware.output = []
+        await self.firmware.start(
+            [str(self.interpreter), "-X", f"heapsize={heapsize}", str(MPY / script)], env,
+            pass_fds, _die_with_parent)
         await self.wait_advertising(60)
         return self.controller
 
@@ -250,16 +251,11 @@ class NimbleWorld:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while self.controller is None or not self.controller.advertising:
-            if self._pump is not None and self._pump.done():
+            if self.firmware.pump is not None and self.firmware.pump.done():
                 raise AssertionError("firmware ended:\n" + "".join(self.output))
             if loop.time() > deadline:
                 raise AssertionError("firmware did not advertise:\n" + "".join(self.output))
             await asyncio.sleep(0.01)
-
-    async def _read_output(self, process: asyncio.subprocess.Process) -> None:
-        assert process.stdout is not None
-        async for line in process.stdout:
-            self.output.append(line.decode(errors="replace"))
 
     def printed(self, prefix: str) -> list[str]:
         """What the firmware printed on lines starting with ``prefix`` (the rest of each)."""
@@ -278,13 +274,7 @@ class NimbleWorld:
         await asyncio.sleep(0)
 
     async def stop_firmware(self) -> None:
-        # The process first: with its pty closed it would spin at 100 % CPU.
-        if self.process is not None and self.process.returncode is None:
-            self.process.kill()
-            await self.process.wait()
-        if self._pump is not None:
-            await asyncio.wait_for(self._pump, 5)
-            self._pump = None
+        await self.firmware.stop()      # the process first: see FirmwareProcess.stop
         if self.controller is not None:
             self.controller.stop()
             self.link.remove_controller(self.controller)
@@ -294,4 +284,4 @@ class NimbleWorld:
             self._transport = None
 
     def firmware_alive(self) -> bool:
-        return self.process is not None and self.process.returncode is None
+        return self.firmware.alive()

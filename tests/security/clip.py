@@ -4,17 +4,14 @@ built (tools/board_micropython.py, ``.board-mpy/``), else the unix port from PyP
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from unsit.lab.micropython_runner import micropython_command, micropython_env
+from sync_device import MpyDevice
+
+from unsit.lab.micropython_runner import micropython_command
 
 ROOT = Path(__file__).resolve().parents[2]
-FIRMWARE = ROOT / "firmware"
-MPY_DEVICE = ROOT / "tests" / "mpy_device"
-PORTABLE = ROOT / "tests" / "portable"     # app_parts.py: the shared stand-ins
 BOARD_MPY = ROOT / ".board-mpy" / "bin" / "micropython32"
 
 
@@ -25,23 +22,14 @@ def interpreter_command(args: list[str]) -> list[str]:
     return command
 
 
-class Clip:
-    """One run of serve_log.py holding the pty master ``fd`` (``options``: minutes, start,
-    id, segment, budget as serve_log.py takes them); its flash is ``storage``."""
+class Clip(MpyDevice):
+    """One run of serve_log.py on the most board-like interpreter here, holding the pty master
+    ``fd`` (``options``: minutes, start, id, segment, budget as serve_log.py takes them); its
+    flash is ``storage``. ``on_stop`` actions run before it is stopped."""
 
     def __init__(self, storage: Path, fd: int, **options: object) -> None:
-        args = [str(MPY_DEVICE / "serve_log.py"), str(fd), str(storage)]
-        args += [f"{key}={value}" for key, value in options.items()]
-        self.process = subprocess.Popen(
-            interpreter_command(args), env=micropython_env([FIRMWARE, MPY_DEVICE, PORTABLE]),
-            pass_fds=[fd], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        os.close(fd)
         self._after: list[Callable[[], None]] = []
-        line = self.process.stderr.readline().decode(errors="replace")  # type: ignore[union-attr]
-        if not line.startswith("READY"):
-            rest = self.process.stderr.read().decode(errors="replace")  # type: ignore[union-attr]
-            self.process.kill()
-            raise RuntimeError(f"the clip did not start: {line}{rest}")
+        super().__init__(storage, fd, command=interpreter_command, **options)
 
     def on_stop(self, action: Callable[[], None]) -> None:
         self._after.append(action)
@@ -49,9 +37,4 @@ class Clip:
     def stop(self) -> None:
         for action in self._after:
             action()
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait(10)
-        for stream in (self.process.stdout, self.process.stderr):
-            if stream is not None:
-                stream.close()
+        super().stop()

@@ -4,7 +4,6 @@ bumble link and bleak on the host, and the paths to the shared test helpers."""
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,8 +15,7 @@ for folder in (HERE.parent / "ble", HERE.parent):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
-from ble_world import use_bumble_for_bleak  # noqa: E402
-from bleak_bumble import use_central  # noqa: E402
+from ble_world import world_in_use  # noqa: E402
 from clip_radio import ClipRadio  # noqa: E402
 from nimble_world import board_interpreter  # noqa: E402
 
@@ -26,16 +24,6 @@ from nimble_world import board_interpreter  # noqa: E402
 async def clip_radio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                      ) -> AsyncIterator[ClipRadio]:
     """The real stack where the board-grade build is present; the stand-in only without it."""
-    use_bumble_for_bleak(monkeypatch.setattr)
-    monkeypatch.setenv("UNSIT_KEYS", str(tmp_path / "host-keys.json"))
-    radio = ClipRadio(tmp_path, board_interpreter()[0])
-    await radio.central.power_on()
-    use_central(radio.central)
-    try:
+    async with world_in_use(lambda: ClipRadio(tmp_path, board_interpreter()[0]), tmp_path,
+                            monkeypatch) as radio:
         yield radio
-    finally:
-        use_central(None)
-        await radio.stop_firmware()
-        await radio.central.power_off()
-        if os.environ.get("UNSIT_BLE_DEBUG"):
-            print(radio.stack, "".join(radio.output))
