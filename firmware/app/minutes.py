@@ -8,9 +8,10 @@ detector reports NOT_WORN with ``still_since``, the held seconds from then on ar
 not worn before they ever reach the log.
 
 A minute is the UTC minute when the clock is set (times are device seconds,
-``logic.localtime``, whose minutes fall on whole UTC minutes), otherwise the uptime minute. The sink is called as ``sink(t_end, counts, steps)``
-(``t_end``: the time just after the minute's last second) with ``counts`` a preallocated
-list of seconds per state code; it must copy what it keeps.
+``logic.localtime``, whose minutes fall on whole UTC minutes), otherwise the uptime minute.
+The sink is called as ``sink(t_end, counts, steps)`` (``t_end``: the time just after the
+minute's last second) with ``counts`` a preallocated list of seconds per state code; it must
+copy what it keeps.
 Pure logic: no hardware, no clock of its own.
 """
 
