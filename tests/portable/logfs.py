@@ -66,6 +66,17 @@ def read_all(log, seq=0, chunk=7):
         seq = nxt
 
 
+def fill_up(path):
+    """Write the file ``path`` until its file system has no free block left."""
+    with open(path, "wb") as f:
+        try:
+            while True:
+                f.write(bytes(256))
+                f.flush()
+        except OSError:
+            pass
+
+
 class RamBlockDevice:
     """A block device in RAM for ``vfs.VfsLfs2`` (the extended block-device protocol)."""
 

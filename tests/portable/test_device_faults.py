@@ -315,13 +315,7 @@ def test_a_full_file_system_keeps_the_clip_coaching_and_syncing():
         first = asyncio.run(run(Board("/fullapp", 3600, paused=False)))   # every task, 1 h
         assert first.log.dropped == 0 and not first.storage_full
         # another file takes every free block: the boot, an hour and the shutdown still work
-        with open("/fullapp/junk", "wb") as f:
-            try:
-                while True:
-                    f.write(bytes(256))
-                    f.flush()
-            except OSError:
-                pass
+        logfs.fill_up("/fullapp/junk")
         full = asyncio.run(run(Board("/fullapp", 3600, paused=False)))
         assert full.detector.second >= 3599 and full.faults == 0
         assert full.storage_full

@@ -339,13 +339,7 @@ def test_a_file_system_full_of_other_files_never_stops_appending():
     try:
         clock = Clock()
         log = FlashLog("/full/log", clock, segment_records=32, budget_bytes=1 << 20)
-        with open("/full/junk", "wb") as f:     # another file takes every free block
-            try:
-                while True:
-                    f.write(bytes(256))
-                    f.flush()
-            except OSError:
-                pass
+        logfs.fill_up("/full/junk")     # another file takes every free block
         _minutes(log, clock, 200)       # nothing of the log's own to drop: batches are lost
         assert log.dropped > 0
         os.remove("/full/junk")
